@@ -1,0 +1,5 @@
+// tsc copies only TypeScript; the protobuf schema is read at run time beside its codec.
+import { cpSync, mkdirSync } from 'node:fs';
+
+mkdirSync('dist/shared/proto', { recursive: true });
+cpSync('shared/proto/flotilla.proto', 'dist/shared/proto/flotilla.proto');

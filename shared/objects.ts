@@ -1,0 +1,290 @@
+/**
+ * Object types in the Kubernetes shape. Manifests people write and objects the hub stores
+ * share these types; `status` is written by the hub and the agents, never by `apply`.
+ */
+
+export type Labels = Record<string, string>;
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+}
+
+export interface ObjectMeta {
+  name: string;
+  /** Namespaced kinds default to "default"; cluster-scoped kinds (Device) have none. */
+  namespace?: string;
+  uid?: string;
+  /** Opaque to clients; a write that carries a stale one is a conflict. */
+  resourceVersion?: string;
+  /** Bumped by the store whenever `spec` changes. */
+  generation?: number;
+  creationTimestamp?: string;
+  labels?: Labels;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+}
+
+export interface TypedObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+}
+
+/** `{cpu: "500m", memory: "128Mi"}` as in Kubernetes. */
+export interface ResourceList {
+  cpu?: string;
+  memory?: string;
+}
+
+export interface ResourceRequirements {
+  limits?: ResourceList;
+  requests?: ResourceList;
+}
+
+export interface ContainerPort {
+  containerPort: number;
+  hostPort?: number;
+  protocol?: 'TCP' | 'UDP';
+  name?: string;
+}
+
+export interface EnvVar {
+  name: string;
+  value?: string;
+}
+
+export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
+
+export interface Container {
+  name: string;
+  image: string;
+  /** Replaces the image's entrypoint, as in Kubernetes. */
+  command?: string[];
+  /** Replaces the image's cmd, as in Kubernetes. */
+  args?: string[];
+  env?: EnvVar[];
+  ports?: ContainerPort[];
+  resources?: ResourceRequirements;
+  imagePullPolicy?: PullPolicy;
+}
+
+export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+/** The structured selector of `Deployment.spec.selector`. */
+export interface LabelSelectorObject {
+  matchLabels?: Labels;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+export interface PodSpec {
+  containers: Container[];
+  restartPolicy?: RestartPolicy;
+  /** Devices whose labels include all of these. */
+  nodeSelector?: Labels;
+  /** A label selector string, `role=camera,site in (a,b),!decommissioned`; ANDed with nodeSelector. */
+  deviceSelector?: string;
+  /** The device the pod is bound to; set by the scheduler, or by hand to skip it. */
+  nodeName?: string;
+  terminationGracePeriodSeconds?: number;
+}
+
+export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+
+export interface ContainerState {
+  waiting?: { reason: string; message?: string };
+  running?: { startedAt?: string };
+  terminated?: { exitCode: number; reason?: string; message?: string; startedAt?: string; finishedAt?: string };
+}
+
+export interface ContainerStatus {
+  name: string;
+  image: string;
+  ready: boolean;
+  restartCount: number;
+  containerID?: string;
+  state: ContainerState;
+}
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface PodCondition {
+  type: 'PodScheduled' | 'Ready';
+  status: ConditionStatus;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+export interface PodStatus {
+  phase: PodPhase;
+  conditions?: PodCondition[];
+  containerStatuses?: ContainerStatus[];
+  reason?: string;
+  message?: string;
+  startTime?: string;
+  /** The device's desired-state generation this status answers. */
+  observedGeneration?: number;
+}
+
+export interface Pod extends TypedObject {
+  apiVersion: 'v1';
+  kind: 'Pod';
+  spec: PodSpec;
+  status?: PodStatus;
+}
+
+export interface PodTemplate {
+  metadata?: { labels?: Labels; annotations?: Record<string, string> };
+  spec: PodSpec;
+}
+
+export interface DeploymentStrategy {
+  type?: 'RollingUpdate' | 'Recreate';
+  rollingUpdate?: { maxSurge?: number; maxUnavailable?: number };
+}
+
+export interface DeploymentSpec {
+  replicas?: number;
+  selector?: LabelSelectorObject;
+  template: PodTemplate;
+  strategy?: DeploymentStrategy;
+}
+
+export interface DeploymentStatus {
+  observedGeneration?: number;
+  replicas: number;
+  updatedReplicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+}
+
+export interface Deployment extends TypedObject {
+  apiVersion: 'apps/v1';
+  kind: 'Deployment';
+  spec: DeploymentSpec;
+  status?: DeploymentStatus;
+}
+
+export type DeviceState = 'Ready' | 'NotReady' | 'Offline';
+
+export interface DeviceInfo {
+  arch: string;
+  os: string;
+  kernel: string;
+  hostname: string;
+  runtime: string;
+  runtimeVersion: string;
+  agentVersion: string;
+}
+
+export interface DeviceCapacity {
+  /** Cores, as a Kubernetes quantity ("4"). */
+  cpu: string;
+  /** Bytes, as a Kubernetes quantity ("8053063680"). */
+  memory: string;
+  pods: number;
+}
+
+/** Live figures from the last heartbeat; kept in memory by the hub, merged in on reads. */
+export interface DeviceUsage {
+  cpuPercent: number;
+  memoryUsedBytes: number;
+  memoryTotalBytes: number;
+  diskUsedBytes?: number;
+  diskTotalBytes?: number;
+  temperatureCelsius?: number;
+  uptimeSeconds?: number;
+}
+
+export interface DeviceSpec {
+  /** Cordoned: no new pods are scheduled onto it. */
+  unschedulable?: boolean;
+}
+
+export interface DeviceStatus {
+  state: DeviceState;
+  /** Why the device is in its state, for people. */
+  message?: string;
+  info?: DeviceInfo;
+  capacity?: DeviceCapacity;
+  usage?: DeviceUsage;
+  /** ISO time the hub last heard from the device (the hub's clock, never the device's). */
+  lastSeen?: string;
+  /** Birth/death sequence of the device's current MQTT session. */
+  bdSeq?: number;
+  /** Desired-state generation the device last reported as applied. */
+  observedGeneration?: number;
+  podCount?: number;
+}
+
+export interface Device extends TypedObject {
+  apiVersion: 'flotilla.io/v1';
+  kind: 'Device';
+  spec?: DeviceSpec;
+  status?: DeviceStatus;
+}
+
+export interface ObjectReference {
+  kind: string;
+  name: string;
+  namespace?: string;
+  uid?: string;
+}
+
+export interface FlotillaEvent extends TypedObject {
+  apiVersion: 'v1';
+  kind: 'Event';
+  involvedObject: ObjectReference;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  count: number;
+  firstTimestamp: string;
+  lastTimestamp: string;
+  source: string;
+}
+
+export type AnyObject = Pod | Deployment | Device | FlotillaEvent;
+
+/** Every kind the hub stores, with its API group and whether it lives in a namespace. */
+export const KINDS = {
+  Pod: { apiVersion: 'v1', plural: 'pods', namespaced: true },
+  Deployment: { apiVersion: 'apps/v1', plural: 'deployments', namespaced: true },
+  Device: { apiVersion: 'flotilla.io/v1', plural: 'devices', namespaced: false },
+  Event: { apiVersion: 'v1', plural: 'events', namespaced: true },
+} as const satisfies Record<string, { apiVersion: string; plural: string; namespaced: boolean }>;
+
+export type Kind = keyof typeof KINDS;
+
+export const DEFAULT_NAMESPACE = 'default';
+
+/** Kinds a user may `apply`; the rest are written by the hub itself. */
+export const APPLIABLE_KINDS: readonly Kind[] = ['Pod', 'Deployment', 'Device'];
+
+export function isKind(value: unknown): value is Kind {
+  return typeof value === 'string' && Object.hasOwn(KINDS, value);
+}
+
+export function kindForPlural(plural: string): Kind | undefined {
+  const singular = plural.toLowerCase();
+  for (const [kind, meta] of Object.entries(KINDS) as [Kind, (typeof KINDS)[Kind]][]) {
+    if (meta.plural === singular || kind.toLowerCase() === singular) return kind;
+  }
+  const shortNames: Record<string, Kind> = { po: 'Pod', deploy: 'Deployment', dev: 'Device', ev: 'Event' };
+  return shortNames[singular];
+}
+
+/** The store key of an object: `namespace/name`, or just `name` for cluster-scoped kinds. */
+export function objectKey(kind: Kind, namespace: string | undefined, name: string): string {
+  return KINDS[kind].namespaced ? `${namespace ?? DEFAULT_NAMESPACE}/${name}` : name;
+}

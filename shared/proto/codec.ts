@@ -1,0 +1,165 @@
+/**
+ * The only importer of protobufjs. Encodes and decodes the wire messages of
+ * `flotilla.proto`; decoding refuses oversized or malformed payloads with a WireError so
+ * that one bad device can never take the hub down.
+ */
+import { readFileSync } from 'node:fs';
+import protobuf from 'protobufjs';
+
+export interface DeviceInfoMessage {
+  arch: string;
+  os: string;
+  kernel: string;
+  hostname: string;
+  runtime: string;
+  runtimeVersion: string;
+  agentVersion: string;
+}
+
+export interface CapacityMessage {
+  cpuMillis: number;
+  memoryBytes: number;
+  pods: number;
+}
+
+export interface ContainerStatusMessage {
+  name: string;
+  image: string;
+  state: 'waiting' | 'running' | 'terminated' | '';
+  reason: string;
+  message: string;
+  exitCode: number;
+  restartCount: number;
+  startedAtMs: number;
+  finishedAtMs: number;
+  containerId: string;
+  ready: boolean;
+}
+
+export interface PodStatusMessage {
+  namespace: string;
+  name: string;
+  uid: string;
+  phase: string;
+  reason: string;
+  message: string;
+  containers: ContainerStatusMessage[];
+}
+
+export interface StatusReportMessage {
+  observedGeneration: number;
+  pods: PodStatusMessage[];
+}
+
+export interface BirthMessage {
+  bdSeq: number;
+  /** Sub-messages an older or broken agent left out decode as null. */
+  info: DeviceInfoMessage | null;
+  capacity: CapacityMessage | null;
+  labels: Record<string, string>;
+  status: StatusReportMessage | null;
+}
+
+export interface DeathMessage {
+  bdSeq: number;
+  graceful: boolean;
+}
+
+export interface HeartbeatMessage {
+  cpuPercent: number;
+  memoryUsedBytes: number;
+  memoryTotalBytes: number;
+  diskUsedBytes: number;
+  diskTotalBytes: number;
+  temperatureCelsius: number;
+  uptimeSeconds: number;
+  runningPods: number;
+  bdSeq: number;
+}
+
+export interface EnvVarMessage {
+  name: string;
+  value: string;
+}
+
+export interface PortMessage {
+  containerPort: number;
+  hostPort: number;
+  protocol: string;
+}
+
+export interface DesiredContainerMessage {
+  name: string;
+  image: string;
+  command: string[];
+  args: string[];
+  env: EnvVarMessage[];
+  ports: PortMessage[];
+  cpuMillis: number;
+  memoryBytes: number;
+  imagePullPolicy: string;
+}
+
+export interface DesiredPodMessage {
+  namespace: string;
+  name: string;
+  uid: string;
+  restartPolicy: string;
+  containers: DesiredContainerMessage[];
+  terminationGracePeriodSeconds: number;
+}
+
+export interface DesiredStateMessage {
+  generation: number;
+  pods: DesiredPodMessage[];
+}
+
+/** Message type name → its TypeScript shape: the typed map of the wire protocol. */
+export interface WireMessages {
+  Birth: BirthMessage;
+  Death: DeathMessage;
+  Heartbeat: HeartbeatMessage;
+  DesiredState: DesiredStateMessage;
+  StatusReport: StatusReportMessage;
+}
+export type WireMessageName = keyof WireMessages;
+
+/** Larger payloads are refused before decoding (a desired state of ~100 pods fits easily). */
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+
+export class WireError extends Error {
+  override readonly name = 'WireError';
+}
+
+const root = protobuf.parse(readFileSync(new URL('./flotilla.proto', import.meta.url), 'utf8')).root;
+
+const types = new Map<WireMessageName, protobuf.Type>();
+function typeOf(name: WireMessageName): protobuf.Type {
+  let type = types.get(name);
+  if (type === undefined) {
+    type = root.lookupType(`flotilla.v1.${name}`);
+    types.set(name, type);
+  }
+  return type;
+}
+
+const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, enums: String, defaults: true, arrays: true, objects: true };
+
+export function encode<N extends WireMessageName>(name: N, message: Partial<WireMessages[N]>): Uint8Array {
+  const type = typeOf(name);
+  const problem = type.verify(message as Record<string, unknown>);
+  if (problem !== null) throw new WireError(`cannot encode ${name}: ${problem}`);
+  return type.encode(type.fromObject(message as Record<string, unknown>)).finish();
+}
+
+export function decode<N extends WireMessageName>(name: N, payload: Uint8Array): WireMessages[N] {
+  if (payload.byteLength > MAX_PAYLOAD_BYTES) {
+    throw new WireError(`${name} payload of ${payload.byteLength} bytes exceeds the ${MAX_PAYLOAD_BYTES}-byte limit`);
+  }
+  const type = typeOf(name);
+  try {
+    return type.toObject(type.decode(payload), TO_OBJECT) as WireMessages[N];
+  } catch (error) {
+    throw new WireError(`malformed ${name} payload: ${(error as Error).message}`);
+  }
+}
