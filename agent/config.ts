@@ -1,0 +1,42 @@
+/**
+ * Settings of an agent. Every field but the device name has a default; the CLI fills them
+ * from flags and FLOTILLA_* environment variables.
+ */
+import { DEFAULT_TOPIC_PREFIX } from '../shared/topics.js';
+
+export interface AgentOptions {
+  /** The device's name in the fleet: a DNS label, unique per hub. */
+  name: string;
+  /** The hub's MQTT broker, `mqtt://hub.local:1883`. */
+  hubUrl: string;
+  /** Labels the device announces in its birth; the hub keeps them unless changed there. */
+  labels: Record<string, string>;
+  /** Runtime adapter name (see agent/runtime/registry.ts). */
+  runtime: string;
+  /** Engine API endpoint; found automatically when absent. */
+  runtimeEndpoint?: string;
+  /** Local state (last desired document, restart counts): survives reboots. */
+  stateDir: string;
+  heartbeatSeconds: number;
+  topicPrefix: string;
+  /** First restart delay of a crashing container; doubles up to maxBackoffSeconds. */
+  backoffSeconds: number;
+  maxBackoffSeconds: number;
+  /** Full resync with the runtime even when nothing was signalled. */
+  resyncSeconds: number;
+  logLevel: string;
+}
+
+export const defaultAgentOptions: Omit<AgentOptions, 'name'> = {
+  hubUrl: 'mqtt://localhost:1883',
+  labels: {},
+  runtime: 'docker',
+  stateDir: '.flotilla/agent',
+  heartbeatSeconds: 10,
+  topicPrefix: DEFAULT_TOPIC_PREFIX,
+  // As the kubelet: 10 s doubling to 5 minutes.
+  backoffSeconds: 10,
+  maxBackoffSeconds: 300,
+  resyncSeconds: 30,
+  logLevel: 'info',
+};

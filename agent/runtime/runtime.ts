@@ -1,0 +1,102 @@
+/**
+ * What the agent needs from a container engine. Adapters register by name in registry.ts;
+ * each must pass the contract suite in test/agent/runtime/runtime-contract.ts.
+ *
+ * An adapter only ever touches containers that carry the label `io.flotilla.device` with its
+ * own device name: several agents can share one engine without seeing each other's work.
+ */
+
+export const LABEL_DEVICE = 'io.flotilla.device';
+export const LABEL_POD_NAMESPACE = 'io.flotilla.pod.namespace';
+export const LABEL_POD_NAME = 'io.flotilla.pod.name';
+export const LABEL_POD_UID = 'io.flotilla.pod.uid';
+export const LABEL_CONTAINER = 'io.flotilla.container';
+/** Hash of the container's spec: a different hash means the container must be replaced. */
+export const LABEL_SPEC_HASH = 'io.flotilla.spec-hash';
+
+export interface PortBinding {
+  containerPort: number;
+  /** 0 or absent: not published on the host. */
+  hostPort?: number;
+  protocol: 'tcp' | 'udp';
+}
+
+export interface ContainerCreateSpec {
+  /** Engine-level container name, unique on the engine. */
+  name: string;
+  image: string;
+  /** Replaces the image entrypoint when given. */
+  entrypoint?: string[];
+  /** Replaces the image cmd when given. */
+  cmd?: string[];
+  env: { name: string; value: string }[];
+  ports: PortBinding[];
+  /** CPU limit in millicores; 0 or absent for none. */
+  cpuMillis?: number;
+  /** Memory limit in bytes; 0 or absent for none. */
+  memoryBytes?: number;
+  /** Must include LABEL_DEVICE; the adapter refuses to create without it. */
+  labels: Record<string, string>;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'unknown';
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  /** Meaningful when state is `exited`. */
+  exitCode?: number;
+  /** Epoch milliseconds, when the engine reports them. */
+  startedAt?: number;
+  finishedAt?: number;
+  /** Set when the engine killed it for exceeding its memory limit. */
+  oomKilled?: boolean;
+}
+
+export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
+
+export interface RuntimeInfo {
+  /** Engine name as it reports itself ("podman", "docker"). */
+  name: string;
+  version: string;
+  os: string;
+  arch: string;
+}
+
+export interface RuntimeEvent {
+  containerId: string;
+  /** The engine's action word: start, die, stop, kill, destroy... */
+  action: string;
+  labels: Record<string, string>;
+}
+
+export interface ContainerRuntime {
+  readonly name: string;
+  info(): Promise<RuntimeInfo>;
+  /** Containers of this device (running or not), found by LABEL_DEVICE. */
+  list(): Promise<ContainerRecord[]>;
+  inspect(id: string): Promise<ContainerRecord | undefined>;
+  /** Makes the image present according to the policy; fails with a message naming the image. */
+  ensureImage(image: string, policy: PullPolicy): Promise<void>;
+  /** Creates (does not start) a container; returns its id. */
+  create(spec: ContainerCreateSpec): Promise<string>;
+  start(id: string): Promise<void>;
+  /** Stops with SIGTERM, then SIGKILL after the grace period. Stopping a stopped container is not an error. */
+  stop(id: string, graceSeconds: number): Promise<void>;
+  /** Removes, forcing if running. Removing a missing container is not an error. */
+  remove(id: string): Promise<void>;
+  /** Follows engine events for this device's containers until the returned function is called. */
+  events(onEvent: (event: RuntimeEvent) => void, onError: (error: Error) => void): Promise<() => void>;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  device: string;
+  /** Engine API endpoint: a unix socket path, or http://host:port. */
+  endpoint: string;
+}
+
+export type RuntimeFactory = (options: RuntimeOptions) => ContainerRuntime;

@@ -1,0 +1,42 @@
+/**
+ * Settings of a hub. Every field has a default so `flotilla hub` runs with none; the CLI
+ * fills them from flags and FLOTILLA_* environment variables.
+ */
+import { DEFAULT_TOPIC_PREFIX } from '../shared/topics.js';
+
+export interface HubOptions {
+  /** Where the LevelDB store lives. */
+  dataDir: string;
+  /** HTTP API listen address. */
+  httpHost: string;
+  httpPort: number;
+  /**
+   * An external MQTT broker (`mqtt://broker:1883`). When absent the hub embeds aedes and
+   * listens on mqttHost:mqttPort itself.
+   */
+  mqttUrl?: string;
+  mqttHost: string;
+  mqttPort: number;
+  topicPrefix: string;
+  /** A device silent for this long (no heartbeat) goes NotReady. */
+  notReadyAfterSeconds: number;
+  /** A device silent for this long goes Offline. */
+  offlineAfterSeconds: number;
+  logLevel: string;
+}
+
+export const DEFAULT_HTTP_PORT = 7080;
+export const DEFAULT_MQTT_PORT = 1883;
+
+export const defaultHubOptions: HubOptions = {
+  dataDir: '.flotilla/hub',
+  httpHost: '0.0.0.0',
+  httpPort: DEFAULT_HTTP_PORT,
+  mqttHost: '0.0.0.0',
+  mqttPort: DEFAULT_MQTT_PORT,
+  topicPrefix: DEFAULT_TOPIC_PREFIX,
+  // Three missed heartbeats at the agent's default 10 s, as Kubernetes' 40 s grace period.
+  notReadyAfterSeconds: 30,
+  offlineAfterSeconds: 90,
+  logLevel: 'info',
+};
