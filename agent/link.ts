@@ -1,0 +1,167 @@
+/**
+ * The agent's MQTT session with the hub.
+ *
+ * - Persistent session (clean: false) so the broker keeps the desired-state subscription and
+ *   QoS 1 messages across link drops.
+ * - Last Will on the death topic carrying this session's bdSeq; the birth that follows each
+ *   connect carries the same bdSeq, so the hub can ignore the Will of an older session.
+ * - Reconnects with exponential back-off and full jitter (mqtt.js retries at a fixed period,
+ *   so the link schedules reconnects itself).
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import { backoffDelay } from '../shared/backoff.js';
+import type { Logger } from '../shared/log.js';
+import {
+  decode,
+  encode,
+  WireError,
+  type BirthMessage,
+  type DesiredStateMessage,
+  type HeartbeatMessage,
+  type StatusReportMessage,
+} from '../shared/proto/codec.js';
+import { CHANNEL_DELIVERY, Topics, agentClientId, type DeviceChannel } from '../shared/topics.js';
+import { TypedEmitter } from '../shared/typed-emitter.js';
+
+export interface LinkOptions {
+  url: string;
+  device: string;
+  topics: Topics;
+  /** bdSeq of the first session; each reconnect uses the next one. */
+  firstBdSeq: number;
+  /** Keepalive: the broker publishes the Will after 1.5× this much silence. */
+  keepaliveSeconds?: number;
+  reconnect?: { baseMs: number; maxMs: number };
+  log: Logger;
+}
+
+export interface LinkEvents {
+  /** A session is up; publish the birth for `bdSeq` now. */
+  connected: (bdSeq: number) => void;
+  disconnected: () => void;
+  desired: (desired: DesiredStateMessage) => void;
+  /** The desired topic was cleared: the hub no longer knows this device. */
+  desiredCleared: () => void;
+}
+
+const BD_SEQ_MODULO = 2 ** 32;
+
+export class AgentLink extends TypedEmitter<LinkEvents> {
+  readonly #options: LinkOptions;
+  readonly #client: MqttClient;
+  #bdSeq: number;
+  #attempt = 0;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #stopping = false;
+
+  constructor(options: LinkOptions) {
+    super();
+    this.#options = options;
+    this.#bdSeq = options.firstBdSeq % BD_SEQ_MODULO;
+    const { device, topics } = options;
+    this.#client = mqtt.connect(options.url, {
+      clientId: agentClientId(device),
+      clean: false,
+      keepalive: options.keepaliveSeconds ?? 30,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      // A heartbeat queued while offline is stale by the time it would be sent.
+      queueQoSZero: false,
+      will: { topic: topics.device(device, 'death'), payload: this.#deathPayload(false), qos: 1, retain: false },
+      manualConnect: true,
+    });
+    this.#client.on('connect', () => this.#onConnect());
+    this.#client.on('close', () => this.#onClose());
+    this.#client.on('error', (error) => options.log.warn({ err: error.message }, 'MQTT link error'));
+    this.#client.on('message', (topic, payload) => this.#onMessage(topic, payload));
+  }
+
+  get bdSeq(): number {
+    return this.#bdSeq;
+  }
+
+  get connected(): boolean {
+    return this.#client.connected;
+  }
+
+  start(): void {
+    this.#client.connect();
+  }
+
+  publishBirth(birth: BirthMessage): Promise<void> {
+    return this.#publish('birth', encode('Birth', birth));
+  }
+
+  publishHeartbeat(heartbeat: HeartbeatMessage): Promise<void> {
+    return this.#publish('heartbeat', encode('Heartbeat', heartbeat));
+  }
+
+  publishStatus(status: StatusReportMessage): Promise<void> {
+    return this.#publish('status', encode('StatusReport', status));
+  }
+
+  /** Announces a clean stop (the broker sends no Will after a DISCONNECT), then closes. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearTimeout(this.#reconnectTimer);
+    if (this.#client.connected) {
+      await this.#publish('death', this.#deathPayload(true)).catch(() => undefined);
+    }
+    await this.#client.endAsync();
+  }
+
+  #deathPayload(graceful: boolean): Buffer {
+    return Buffer.from(encode('Death', { bdSeq: this.#bdSeq, graceful }));
+  }
+
+  async #publish(channel: DeviceChannel, payload: Uint8Array): Promise<void> {
+    const { qos, retain } = CHANNEL_DELIVERY[channel];
+    await this.#client.publishAsync(this.#options.topics.device(this.#options.device, channel), Buffer.from(payload), {
+      qos,
+      retain,
+    });
+  }
+
+  #onConnect(): void {
+    this.#attempt = 0;
+    this.#options.log.info({ url: this.#options.url, bdSeq: this.#bdSeq }, 'connected to hub');
+    const topic = this.#options.topics.device(this.#options.device, 'desired');
+    // The subscription survives in a persistent session, but a broker that lost its state
+    // (restarted hub with an embedded broker) needs it again; re-subscribing is harmless.
+    this.#client.subscribe(topic, { qos: 1 }, (error) => {
+      if (error) this.#options.log.warn({ err: error.message }, 'subscribe to desired state failed');
+    });
+    this.emit('connected', this.#bdSeq);
+  }
+
+  #onClose(): void {
+    if (this.#stopping) return;
+    this.emit('disconnected');
+    // The next session needs its own bdSeq, in its Will as in its birth.
+    this.#bdSeq = (this.#bdSeq + 1) % BD_SEQ_MODULO;
+    const will = this.#client.options.will;
+    if (will) will.payload = this.#deathPayload(false);
+    const reconnect = this.#options.reconnect ?? { baseMs: 1_000, maxMs: 60_000 };
+    const delay = backoffDelay(this.#attempt++, { ...reconnect, jitter: 0.5 });
+    this.#options.log.info({ delayMs: delay }, 'link to hub lost; reconnecting');
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = setTimeout(() => {
+      if (!this.#stopping) this.#client.reconnect();
+    }, delay);
+  }
+
+  #onMessage(topic: string, payload: Buffer): void {
+    const parsed = this.#options.topics.parseDevice(topic);
+    if (parsed?.device !== this.#options.device || parsed.channel !== 'desired') return;
+    if (payload.length === 0) {
+      this.emit('desiredCleared');
+      return;
+    }
+    try {
+      this.emit('desired', decode('DesiredState', payload));
+    } catch (error) {
+      const message = error instanceof WireError ? error.message : String(error);
+      this.#options.log.warn({ err: message }, 'dropped an unreadable desired state; keeping the last good one');
+    }
+  }
+}

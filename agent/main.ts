@@ -1,0 +1,135 @@
+/**
+ * The agent's composition root: local state → runtime → reconciler → MQTT link → heartbeat.
+ * It starts the pods it remembers before the hub is reachable, so a device that reboots
+ * offline runs its workload again.
+ */
+import { arch, cpus, hostname, platform, release, totalmem } from 'node:os';
+import { createLogger } from '../shared/log.js';
+import type { BirthMessage, StatusReportMessage } from '../shared/proto/codec.js';
+import { Topics, deviceNameProblem } from '../shared/topics.js';
+import type { AgentOptions } from './config.js';
+import { HeartbeatSampler } from './heartbeat.js';
+import { AgentLink } from './link.js';
+import { Reconciler } from './reconciler/reconciler.js';
+import { resolveEngineEndpoint } from './runtime/endpoint.js';
+import { createRuntime } from './runtime/registry.js';
+import type { RuntimeInfo } from './runtime/runtime.js';
+import { LocalState } from './state/local-state.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+/** Pods a device accepts, as the kubelet's default. */
+const MAX_PODS = 110;
+
+export interface RunningAgent {
+  stop(): Promise<void>;
+}
+
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const problem = deviceNameProblem(options.name);
+  if (problem) throw new Error(`device name "${options.name}" ${problem}`);
+  const log = createLogger(`agent/${options.name}`, options.logLevel);
+  const state = LocalState.open(options.stateDir);
+  const endpoint = resolveEngineEndpoint(options.runtimeEndpoint);
+  const runtime = createRuntime(options.runtime, { device: options.name, endpoint });
+  const engine = await engineInfo(runtime, log);
+
+  const topics = new Topics(options.topicPrefix);
+  const link = new AgentLink({
+    url: options.hubUrl,
+    device: options.name,
+    topics,
+    firstBdSeq: state.nextBdSeq(),
+    reconnect: { baseMs: 1_000, maxMs: 60_000 },
+    log,
+  });
+
+  const publishStatus = (status: StatusReportMessage) => {
+    if (!link.connected) return;
+    link.publishStatus(status).catch((error: Error) => log.warn({ err: error.message }, 'status not sent'));
+  };
+  const reconciler = new Reconciler({
+    device: options.name,
+    runtime,
+    state,
+    backoff: { baseMs: options.backoffSeconds * 1000, maxMs: options.maxBackoffSeconds * 1000 },
+    resyncMs: options.resyncSeconds * 1000,
+    log,
+    onStatus: publishStatus,
+  });
+
+  link.on('connected', (bdSeq) => {
+    state.rememberBdSeq(bdSeq);
+    const birth: BirthMessage = {
+      bdSeq,
+      info: {
+        arch: engine.arch || arch(),
+        os: `${platform()}`,
+        kernel: release(),
+        hostname: hostname(),
+        runtime: engine.name,
+        runtimeVersion: engine.version,
+        agentVersion: AGENT_VERSION,
+      },
+      capacity: { cpuMillis: cpus().length * 1000, memoryBytes: totalmem(), pods: MAX_PODS },
+      labels: options.labels,
+      status: reconciler.status,
+    };
+    link.publishBirth(birth).catch((error: Error) => log.warn({ err: error.message }, 'birth not sent'));
+    // Whatever changed while the link was down is reported now.
+    reconciler.forgetReported();
+    reconciler.trigger();
+  });
+  link.on('desired', (desired) => {
+    if (desired.generation < reconciler.desiredGeneration) {
+      log.info({ generation: desired.generation }, 'ignored an older desired state');
+      return;
+    }
+    log.info({ generation: desired.generation, pods: desired.pods.length }, 'desired state received');
+    reconciler.setDesired(desired);
+  });
+  link.on('desiredCleared', () => {
+    log.info('the hub cleared this device: removing its pods');
+    reconciler.setDesired({ generation: 0, pods: [] });
+  });
+
+  await reconciler.start();
+  link.start();
+
+  const sampler = new HeartbeatSampler();
+  const beat = async () => {
+    if (!link.connected) return;
+    const running = reconciler.status.pods.filter((p) => p.phase === 'Running').length;
+    const heartbeat = await sampler.sample(running, link.bdSeq);
+    await link.publishHeartbeat(heartbeat);
+  };
+  const heartbeatTimer = setInterval(() => {
+    beat().catch((error: Error) => log.warn({ err: error.message }, 'heartbeat not sent'));
+  }, options.heartbeatSeconds * 1000);
+  link.on('connected', () => void beat().catch(() => undefined));
+
+  log.info({ hub: options.hubUrl, engine: `${engine.name} ${engine.version}`, endpoint }, 'agent started');
+  return {
+    async stop() {
+      clearInterval(heartbeatTimer);
+      await reconciler.stop();
+      await link.stop();
+      await runtime.close();
+      state.flush();
+      log.info('agent stopped; its containers keep running');
+    },
+  };
+}
+
+/** Waits for the engine: on boot the agent may come up before Docker or Podman. */
+async function engineInfo(runtime: ReturnType<typeof createRuntime>, log: ReturnType<typeof createLogger>): Promise<RuntimeInfo> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await runtime.info();
+    } catch (error) {
+      if (attempt >= 5) throw new Error(`the container engine does not answer: ${(error as Error).message}`);
+      log.warn({ err: (error as Error).message }, 'container engine not answering yet');
+      await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** attempt));
+    }
+  }
+}

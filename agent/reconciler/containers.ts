@@ -1,0 +1,69 @@
+/**
+ * How a desired container maps onto an engine container: its name, labels and spec hash.
+ * The labels are how the agent finds its own containers again after a restart.
+ */
+import { createHash } from 'node:crypto';
+import type { DesiredContainerMessage, DesiredPodMessage } from '../../shared/proto/codec.js';
+import {
+  LABEL_CONTAINER,
+  LABEL_DEVICE,
+  LABEL_POD_NAME,
+  LABEL_POD_NAMESPACE,
+  LABEL_POD_UID,
+  LABEL_SPEC_HASH,
+  type ContainerCreateSpec,
+  type ContainerRecord,
+} from '../runtime/runtime.js';
+
+/** Key of a pod's container in the agent's memory: stable for the pod's lifetime. */
+export function containerKey(podUid: string, containerName: string): string {
+  return `${podUid}/${containerName}`;
+}
+
+export function keyOfRecord(record: ContainerRecord): string | undefined {
+  const uid = record.labels[LABEL_POD_UID];
+  const name = record.labels[LABEL_CONTAINER];
+  return uid && name ? containerKey(uid, name) : undefined;
+}
+
+export function specHash(pod: DesiredPodMessage, container: DesiredContainerMessage): string {
+  const canonical = JSON.stringify([
+    pod.uid,
+    container.name,
+    container.image,
+    container.command,
+    container.args,
+    container.env.map((e) => [e.name, e.value]),
+    container.ports.map((p) => [p.containerPort, p.hostPort, p.protocol]),
+    container.cpuMillis,
+    container.memoryBytes,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+export function createSpec(device: string, pod: DesiredPodMessage, container: DesiredContainerMessage): ContainerCreateSpec {
+  const spec: ContainerCreateSpec = {
+    // Engine names allow [a-zA-Z0-9_.-]; "_" cannot occur in the DNS labels joined here.
+    name: `${device}_${pod.namespace}_${pod.name}_${container.name}`,
+    image: container.image,
+    env: container.env.map((e) => ({ name: e.name, value: e.value })),
+    ports: container.ports.map((p) => ({
+      containerPort: p.containerPort,
+      hostPort: p.hostPort,
+      protocol: p.protocol.toLowerCase() === 'udp' ? 'udp' : 'tcp',
+    })),
+    cpuMillis: container.cpuMillis,
+    memoryBytes: container.memoryBytes,
+    labels: {
+      [LABEL_DEVICE]: device,
+      [LABEL_POD_NAMESPACE]: pod.namespace,
+      [LABEL_POD_NAME]: pod.name,
+      [LABEL_POD_UID]: pod.uid,
+      [LABEL_CONTAINER]: container.name,
+      [LABEL_SPEC_HASH]: specHash(pod, container),
+    },
+  };
+  if (container.command.length > 0) spec.entrypoint = container.command;
+  if (container.args.length > 0) spec.cmd = container.args;
+  return spec;
+}

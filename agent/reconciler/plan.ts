@@ -1,0 +1,113 @@
+/**
+ * The reconciler's planner: desired pods + the engine's containers + what the agent
+ * remembers → the steps that converge them. Pure, so every decision is unit-tested without
+ * an engine; executing the steps is execute.ts's job.
+ */
+import type { DesiredContainerMessage, DesiredPodMessage } from '../../shared/proto/codec.js';
+import { backoffDelay } from '../../shared/backoff.js';
+import { LABEL_SPEC_HASH, type ContainerRecord } from '../runtime/runtime.js';
+import type { ContainerMemory } from '../state/local-state.js';
+import { containerKey, keyOfRecord, specHash } from './containers.js';
+
+export type Step =
+  /** Pull if needed, create and start a container for a desired one that has none. */
+  | { action: 'create'; key: string; pod: DesiredPodMessage; container: DesiredContainerMessage }
+  /** Start an existing container again: a restart under the pod's restart policy. */
+  | { action: 'restart'; key: string; id: string }
+  /** Start a container that was created but never started (an interrupted create). */
+  | { action: 'start'; key: string; id: string }
+  /** Stop and remove a container: not desired any more, outdated, or a duplicate. */
+  | { action: 'remove'; id: string; name: string; graceSeconds: number; reason: 'not desired' | 'spec changed' | 'duplicate' }
+  /** A crashed container waits out its back-off; the reconciler wakes at `until`. */
+  | { action: 'wait'; key: string; until: number };
+
+export interface PlanInput {
+  pods: readonly DesiredPodMessage[];
+  containers: readonly ContainerRecord[];
+  memory: (key: string) => Readonly<ContainerMemory> | undefined;
+  now: number;
+  backoff: { baseMs: number; maxMs: number };
+}
+
+const DEFAULT_GRACE_SECONDS = 10;
+
+/** Whether the restart policy asks for a restart after this exit. */
+export function wantsRestart(restartPolicy: string, exitCode: number | undefined): boolean {
+  if (restartPolicy === 'Never') return false;
+  if (restartPolicy === 'OnFailure') return exitCode !== 0;
+  return true;
+}
+
+/**
+ * When an exited container may start again: at once the first time, then after a delay that
+ * doubles per restart up to the maximum (as the kubelet's CrashLoopBackOff). A container that
+ * ran longer than twice the maximum before it exited starts at once again.
+ */
+export function restartAt(record: ContainerRecord, memory: Readonly<ContainerMemory> | undefined, backoff: PlanInput['backoff']): number {
+  const finishedAt = record.finishedAt ?? 0;
+  const restarts = memory?.restartCount ?? 0;
+  const ranFor = record.startedAt !== undefined ? finishedAt - record.startedAt : 0;
+  if (restarts === 0 || ranFor > 2 * backoff.maxMs) return finishedAt;
+  return finishedAt + backoffDelay(restarts - 1, backoff);
+}
+
+export function plan(input: PlanInput): Step[] {
+  const removals: Step[] = [];
+  const others: Step[] = [];
+  const byKey = new Map<string, ContainerRecord[]>();
+  for (const record of input.containers) {
+    const key = keyOfRecord(record);
+    if (key === undefined) continue;
+    const list = byKey.get(key);
+    if (list) list.push(record);
+    else byKey.set(key, [record]);
+  }
+
+  const desiredKeys = new Set<string>();
+  for (const pod of input.pods) {
+    const grace = pod.terminationGracePeriodSeconds || DEFAULT_GRACE_SECONDS;
+    for (const container of pod.containers) {
+      const key = containerKey(pod.uid, container.name);
+      desiredKeys.add(key);
+      const hash = specHash(pod, container);
+      const candidates = byKey.get(key) ?? [];
+      const current = candidates.filter((record) => record.labels[LABEL_SPEC_HASH] === hash);
+      for (const stale of candidates.filter((record) => record.labels[LABEL_SPEC_HASH] !== hash)) {
+        removals.push({ action: 'remove', id: stale.id, name: stale.name, graceSeconds: grace, reason: 'spec changed' });
+      }
+      // Keep the running one (or the newest); anything else is a leftover of an interrupted step.
+      current.sort((a, b) => rank(b) - rank(a));
+      const [keep, ...duplicates] = current;
+      for (const duplicate of duplicates) {
+        removals.push({ action: 'remove', id: duplicate.id, name: duplicate.name, graceSeconds: grace, reason: 'duplicate' });
+      }
+      if (keep === undefined) {
+        others.push({ action: 'create', key, pod, container });
+        continue;
+      }
+      if (keep.state === 'created') {
+        others.push({ action: 'start', key, id: keep.id });
+        continue;
+      }
+      if (keep.state !== 'exited' && keep.state !== 'dead') continue;
+      if (!wantsRestart(pod.restartPolicy, keep.exitCode)) continue;
+      const at = restartAt(keep, input.memory(key), input.backoff);
+      if (at <= input.now) others.push({ action: 'restart', key, id: keep.id });
+      else others.push({ action: 'wait', key, until: at });
+    }
+  }
+
+  for (const [key, records] of byKey) {
+    if (desiredKeys.has(key)) continue;
+    for (const record of records) {
+      removals.push({ action: 'remove', id: record.id, name: record.name, graceSeconds: DEFAULT_GRACE_SECONDS, reason: 'not desired' });
+    }
+  }
+  // Removals first: a replaced container frees its name and host ports for its successor.
+  return [...removals, ...others];
+}
+
+function rank(record: ContainerRecord): number {
+  const running = record.state === 'running' ? 1e15 : 0;
+  return running + (record.startedAt ?? 0);
+}

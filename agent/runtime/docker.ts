@@ -1,0 +1,434 @@
+/**
+ * The runtime adapter for engines that speak the Docker Engine API: Docker, Podman (its
+ * `podman system service` socket) and balenaEngine.
+ *
+ * Several agents may share one engine, so every call is fenced by the device label: list and
+ * events ask the engine to filter by it, and inspect/start/stop/remove look at a container's
+ * label before acting and refuse a container of another device.
+ */
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import Docker from 'dockerode';
+import { FlotillaError } from '../../shared/errors.js';
+import { parseEngineEndpoint } from './endpoint.js';
+import {
+  LABEL_DEVICE,
+  type ContainerCreateSpec,
+  type ContainerRecord,
+  type ContainerRuntime,
+  type ContainerState,
+  type PullPolicy,
+  type RuntimeEvent,
+  type RuntimeFactory,
+  type RuntimeInfo,
+  type RuntimeOptions,
+} from './runtime.js';
+
+export const DOCKER_RUNTIME_NAME = 'docker';
+
+/** What dockerode attaches to a failed request; every field is optional because a socket error has none. */
+interface EngineErrorShape {
+  statusCode?: number;
+  code?: string;
+  reason?: string;
+  message?: string;
+  json?: { message?: string } | null;
+}
+
+export class DockerRuntime implements ContainerRuntime {
+  readonly name = DOCKER_RUNTIME_NAME;
+  readonly device: string;
+  readonly endpoint: string;
+  private readonly docker: Docker;
+  private readonly openStreams = new Set<() => void>();
+
+  constructor(options: RuntimeOptions) {
+    this.device = options.device;
+    this.endpoint = options.endpoint;
+    this.docker = new Docker(parseEngineEndpoint(options.endpoint));
+  }
+
+  async info(): Promise<RuntimeInfo> {
+    const version = await this.call('reading the engine version', () => this.docker.version());
+    return runtimeInfoFromVersion(version);
+  }
+
+  /**
+   * Inspects every listed container, because the list endpoint has no exit code (Podman),
+   * no start or finish time and no OOM flag: list() and inspect() give the same records.
+   */
+  async list(): Promise<ContainerRecord[]> {
+    const summaries = await this.call('listing containers', () =>
+      this.docker.listContainers({ all: true, filters: { label: [this.deviceFilter()] } }),
+    );
+    const details = await Promise.all(summaries.map((summary) => this.inspectRaw(summary.Id)));
+    return details
+      .filter((info): info is Docker.ContainerInspectInfo => info !== undefined && ownerOf(info) === this.device)
+      .map(recordFromInspect);
+  }
+
+  async inspect(id: string): Promise<ContainerRecord | undefined> {
+    const info = await this.ownedContainer(id);
+    return info && recordFromInspect(info);
+  }
+
+  async ensureImage(image: string, policy: PullPolicy): Promise<void> {
+    switch (policy) {
+      case 'Always':
+        return this.pull(image);
+      case 'IfNotPresent':
+        if (!(await this.imagePresent(image))) await this.pull(image);
+        return;
+      case 'Never':
+        if (await this.imagePresent(image)) return;
+        throw new FlotillaError('NotFound', `image ${image} is not present on device ${this.device} and its pull policy is Never`, {
+          hint: 'load the image on the device (`podman load`, `docker load`) or use imagePullPolicy IfNotPresent',
+        });
+      default:
+        throw new FlotillaError('Invalid', `unknown image pull policy "${String(policy)}" for image ${image}`, {
+          details: [{ field: 'imagePullPolicy', message: 'expected Always, IfNotPresent or Never' }],
+        });
+    }
+  }
+
+  async create(spec: ContainerCreateSpec): Promise<string> {
+    this.checkSpecLabels(spec);
+    const created = await this.call(`creating container ${spec.name} from image ${spec.image}`, () =>
+      this.docker.createContainer(createOptionsFromSpec(spec)),
+    );
+    return created.id;
+  }
+
+  async start(id: string): Promise<void> {
+    const info = await this.ownedContainer(id);
+    if (info === undefined) throw this.missing(id);
+    // 304: already running, which is what the caller wants.
+    await this.call(`starting container ${id}`, () => this.docker.getContainer(info.Id).start(), [304]);
+  }
+
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    const info = await this.ownedContainer(id);
+    if (info === undefined) return;
+    // 304: already stopped; 404: removed since the inspect above. Both leave it stopped.
+    await this.call(`stopping container ${id}`, () => this.docker.getContainer(info.Id).stop({ t: Math.max(0, Math.round(graceSeconds)) }), [304, 404]);
+  }
+
+  async remove(id: string): Promise<void> {
+    const info = await this.ownedContainer(id);
+    if (info === undefined) return;
+    // v: anonymous volumes go with the container, or a crash-looping pod fills the disk.
+    await this.call(`removing container ${id}`, () => this.docker.getContainer(info.Id).remove({ force: true, v: true }), [404]);
+  }
+
+  async events(onEvent: (event: RuntimeEvent) => void, onError: (error: Error) => void): Promise<() => void> {
+    const stream = (await this.call('following engine events', () =>
+      this.docker.getEvents({ filters: { type: ['container'], label: [this.deviceFilter()] } }),
+    )) as Readable;
+    let stopped = false;
+    const stop = (): void => {
+      if (stopped) return;
+      stopped = true;
+      this.openStreams.delete(stop);
+      stream.destroy();
+    };
+    const fail = (error: Error): void => {
+      if (stopped) return;
+      stop();
+      onError(error);
+    };
+    const lines = createLineSplitter((line) => {
+      if (stopped) return;
+      const event = parseEngineEvent(line, this.device);
+      if (event !== undefined) onEvent(event);
+    });
+    stream.on('data', (chunk: Buffer | string) => lines.push(chunk));
+    stream.on('error', (error: Error) => fail(this.failure('following engine events', error)));
+    stream.on('close', () => {
+      lines.end();
+      fail(new FlotillaError('Unavailable', `the container engine at ${this.endpoint} closed the event stream`));
+    });
+    this.openStreams.add(stop);
+    return stop;
+  }
+
+  async close(): Promise<void> {
+    for (const stop of [...this.openStreams]) stop();
+  }
+
+  private deviceFilter(): string {
+    return `${LABEL_DEVICE}=${this.device}`;
+  }
+
+  private checkSpecLabels(spec: ContainerCreateSpec): void {
+    const owner = spec.labels[LABEL_DEVICE];
+    if (owner === this.device) return;
+    const message =
+      owner === undefined
+        ? `lacks the label ${LABEL_DEVICE}=${this.device}`
+        : `carries ${LABEL_DEVICE}=${owner}, but this runtime serves device ${this.device}`;
+    throw new FlotillaError('Invalid', `container ${spec.name} ${message}`, {
+      details: [{ field: `labels["${LABEL_DEVICE}"]`, message }],
+    });
+  }
+
+  /** The container if it exists and is this device's; undefined if missing; an error if another's. */
+  private async ownedContainer(id: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    const info = await this.inspectRaw(id);
+    if (info === undefined) return undefined;
+    const owner = ownerOf(info);
+    if (owner !== this.device) {
+      const whose = owner === undefined ? 'it is not managed by Flotilla' : `it belongs to device ${owner}`;
+      throw new FlotillaError('Conflict', `container ${id} does not belong to device ${this.device}: ${whose}`, {
+        hint: 'an agent only touches containers labelled with its own device name',
+      });
+    }
+    return info;
+  }
+
+  private async inspectRaw(id: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    return this.call(`inspecting container ${id}`, () => this.docker.getContainer(id).inspect(), [404]);
+  }
+
+  private missing(id: string): FlotillaError {
+    return new FlotillaError('NotFound', `container ${id} does not exist on device ${this.device}`);
+  }
+
+  private async imagePresent(image: string): Promise<boolean> {
+    const found = await this.call(`inspecting image ${image}`, () => this.docker.getImage(image).inspect(), [404]);
+    return found !== undefined;
+  }
+
+  /**
+   * A pull reports failure inside its progress stream, as a line with `error`, while the HTTP
+   * status says 200: the stream has to be read to the end before the pull is known to work.
+   */
+  private async pull(image: string): Promise<void> {
+    const what = `pulling image ${image}`;
+    const stream = await this.call(what, () => this.docker.pull(image));
+    const output = await new Promise<unknown[]>((resolve, reject) => {
+      this.docker.modem.followProgress(stream, (error: Error | null, result: unknown[]) =>
+        error ? reject(this.failure(what, error)) : resolve(result),
+      );
+    });
+    const failed = output.map(progressError).find((message) => message !== undefined);
+    if (failed !== undefined) {
+      throw new FlotillaError('Unavailable', `${what} failed: ${failed}`, {
+        hint: 'check the image name and tag, that the registry is reachable from the device, and its credentials',
+      });
+    }
+  }
+
+  /**
+   * Runs one engine request; statuses in `tolerated` resolve to undefined (the caller decides
+   * what "not found" or "not modified" means), anything else becomes a FlotillaError.
+   */
+  private call<T>(what: string, request: () => Promise<T>): Promise<T>;
+  private call<T>(what: string, request: () => Promise<T>, tolerated: number[]): Promise<T | undefined>;
+  private async call<T>(what: string, request: () => Promise<T>, tolerated: number[] = []): Promise<T | undefined> {
+    try {
+      return await request();
+    } catch (error) {
+      const status = (error as EngineErrorShape).statusCode;
+      if (status !== undefined && tolerated.includes(status)) return undefined;
+      throw this.failure(what, error);
+    }
+  }
+
+  private failure(what: string, error: unknown): FlotillaError {
+    const shape = (error ?? {}) as EngineErrorShape;
+    if (shape.statusCode === undefined && shape.code !== undefined && CONNECTION_ERRORS.has(shape.code)) {
+      return new FlotillaError('Unavailable', `${what}: cannot reach the container engine at ${this.endpoint} (${shape.code})`, {
+        cause: error,
+        hint: 'start the engine (`podman system service --time=0 unix:///run/podman/podman.sock &` for Podman) or point --runtime-endpoint at its socket',
+      });
+    }
+    const message = engineMessage(shape);
+    return new FlotillaError(codeForStatus(shape.statusCode, message), `${what}: ${message}`, { cause: error });
+  }
+}
+
+export const createDockerRuntime: RuntimeFactory = (options) => new DockerRuntime(options);
+
+const CONNECTION_ERRORS = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EACCES', 'EPIPE', 'EHOSTUNREACH', 'ETIMEDOUT']);
+
+function engineMessage(shape: EngineErrorShape): string {
+  return shape.json?.message || shape.reason || shape.message || 'the engine gave no reason';
+}
+
+function codeForStatus(status: number | undefined, message: string): FlotillaError['code'] {
+  switch (status) {
+    case 400:
+      return 'Invalid';
+    case 404:
+      return 'NotFound';
+    case 409:
+      return 'AlreadyExists';
+    default:
+      // Podman answers a taken container name with 500.
+      return /already in use/i.test(message) ? 'AlreadyExists' : 'Internal';
+  }
+}
+
+function progressError(line: unknown): string | undefined {
+  if (typeof line !== 'object' || line === null) return undefined;
+  const { error, errorDetail } = line as { error?: unknown; errorDetail?: { message?: unknown } };
+  if (typeof errorDetail?.message === 'string' && errorDetail.message) return errorDetail.message;
+  if (typeof error === 'string' && error) return error;
+  return undefined;
+}
+
+function ownerOf(info: Docker.ContainerInspectInfo): string | undefined {
+  return info.Config?.Labels?.[LABEL_DEVICE];
+}
+
+/** The engine's create body for a spec; the agent restarts containers itself, with back-off. */
+export function createOptionsFromSpec(spec: ContainerCreateSpec): Docker.ContainerCreateOptions {
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, { HostPort: string }[]> = {};
+  for (const port of spec.ports) {
+    const key = `${port.containerPort}/${port.protocol}`;
+    exposed[key] = {};
+    if (port.hostPort !== undefined && port.hostPort > 0) {
+      (bindings[key] ??= []).push({ HostPort: String(port.hostPort) });
+    }
+  }
+  const hostConfig: Docker.HostConfig = { RestartPolicy: { Name: 'no' } };
+  if (Object.keys(bindings).length > 0) hostConfig.PortBindings = bindings;
+  if (spec.cpuMillis !== undefined && spec.cpuMillis > 0) hostConfig.NanoCpus = Math.round(spec.cpuMillis * 1e6);
+  if (spec.memoryBytes !== undefined && spec.memoryBytes > 0) hostConfig.Memory = Math.round(spec.memoryBytes);
+  const options: Docker.ContainerCreateOptions = {
+    name: spec.name,
+    Image: spec.image,
+    Env: spec.env.map((variable) => `${variable.name}=${variable.value}`),
+    Labels: { ...spec.labels },
+    HostConfig: hostConfig,
+  };
+  if (Object.keys(exposed).length > 0) options.ExposedPorts = exposed;
+  if (spec.entrypoint !== undefined) options.Entrypoint = spec.entrypoint;
+  if (spec.cmd !== undefined) options.Cmd = spec.cmd;
+  return options;
+}
+
+/** Docker's states, plus Podman's own words for the same things. */
+const STATES: Record<string, ContainerState> = {
+  created: 'created',
+  configured: 'created',
+  initialized: 'created',
+  running: 'running',
+  stopping: 'running',
+  paused: 'paused',
+  restarting: 'restarting',
+  exited: 'exited',
+  stopped: 'exited',
+  removing: 'dead',
+  dead: 'dead',
+};
+
+export function containerState(engineState: string | undefined): ContainerState {
+  return STATES[(engineState ?? '').toLowerCase()] ?? 'unknown';
+}
+
+/** Epoch ms, or undefined for the zero time engines use for "never" ("0001-01-01T00:00:00Z"). */
+export function engineTime(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}
+
+export function recordFromInspect(info: Docker.ContainerInspectInfo): ContainerRecord {
+  const state = containerState(info.State?.Status);
+  const record: ContainerRecord = {
+    id: info.Id,
+    name: (info.Name ?? '').replace(/^\//, ''),
+    image: info.Config?.Image ?? info.Image,
+    labels: { ...(info.Config?.Labels ?? {}) },
+    state,
+  };
+  const startedAt = engineTime(info.State?.StartedAt);
+  if (startedAt !== undefined) record.startedAt = startedAt;
+  if (state === 'exited' || state === 'dead') {
+    record.exitCode = info.State.ExitCode;
+    const finishedAt = engineTime(info.State.FinishedAt);
+    if (finishedAt !== undefined) record.finishedAt = finishedAt;
+  }
+  if (info.State?.OOMKilled) record.oomKilled = true;
+  return record;
+}
+
+export function runtimeInfoFromVersion(version: Docker.DockerVersion): RuntimeInfo {
+  const components = version.Components ?? [];
+  const podman = components.find((component) => /podman/i.test(component.Name));
+  const platform = version.Platform?.Name ?? '';
+  const name = podman ? 'podman' : /balena/i.test(platform) ? 'balena-engine' : 'docker';
+  return { name, version: podman?.Version ?? version.Version, os: version.Os, arch: version.Arch };
+}
+
+/**
+ * Event attributes that are the engine's own, not container labels: Docker and Podman put
+ * both in `Actor.Attributes`.
+ */
+const ENGINE_ATTRIBUTES = new Set(['image', 'name', 'exitCode', 'containerExitCode', 'podId', 'signal', 'execID', 'health_status']);
+
+/**
+ * One event line from the engine, or undefined when it is not a container event of `device`.
+ * Docker puts the action in `Action` (and the older `status`), the id in `Actor.ID` (and the
+ * older `id`); Podman fills both. Exec events read "exec_start: sh": the word before the colon
+ * is the action.
+ */
+export function parseEngineEvent(line: string, device: string): RuntimeEvent | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    // Only a corrupted stream gets here: partial lines are joined before parsing.
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const event = raw as {
+    Type?: string;
+    Action?: string;
+    status?: string;
+    id?: string;
+    Actor?: { ID?: string; Attributes?: Record<string, string> };
+  };
+  if (event.Type !== undefined && event.Type !== 'container') return undefined;
+  const attributes = event.Actor?.Attributes ?? {};
+  if (attributes[LABEL_DEVICE] !== device) return undefined;
+  const containerId = event.Actor?.ID || event.id;
+  const action = (event.Action || event.status || '').split(':')[0]?.trim();
+  if (!containerId || !action) return undefined;
+  const labels: Record<string, string> = {};
+  for (const [key, value] of Object.entries(attributes)) {
+    if (!ENGINE_ATTRIBUTES.has(key)) labels[key] = value;
+  }
+  return { containerId, action, labels };
+}
+
+/**
+ * Splits a byte stream into lines. Chunks break anywhere, even inside a UTF-8 character, so
+ * bytes are decoded across chunk boundaries and an unfinished line waits for the next chunk.
+ */
+export function createLineSplitter(onLine: (line: string) => void): { push(chunk: Buffer | string): void; end(): void } {
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  const emit = (line: string): void => {
+    const trimmed = line.trim();
+    if (trimmed) onLine(trimmed);
+  };
+  return {
+    push(chunk) {
+      pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+      let newline = pending.indexOf('\n');
+      while (newline >= 0) {
+        emit(pending.slice(0, newline));
+        pending = pending.slice(newline + 1);
+        newline = pending.indexOf('\n');
+      }
+    },
+    end() {
+      pending += decoder.end();
+      emit(pending);
+      pending = '';
+    },
+  };
+}
