@@ -1,0 +1,73 @@
+/**
+ * The embedded MQTT broker (aedes), with the device ACL installed as its authorize hooks.
+ * Users who outgrow it point the hub at an external broker instead (`--mqtt-url`).
+ */
+import { createServer, type Server } from 'node:net';
+import { Aedes } from 'aedes';
+import type { Logger } from '../../shared/log.js';
+import type { Topics } from '../../shared/topics.js';
+import { publishDenial, subscribeDenial } from './acl.js';
+
+export interface EmbeddedBroker {
+  /** mqtt:// URL the hub's own client connects to. */
+  url: string;
+  port: number;
+  /** Publishes refused by the ACL since start. */
+  readonly refused: number;
+  close(): Promise<void>;
+}
+
+export async function startEmbeddedBroker(options: { host: string; port: number; topics: Topics; log: Logger }): Promise<EmbeddedBroker> {
+  const { topics, log } = options;
+  let refused = 0;
+  const aedes = await Aedes.createBroker({
+    // Agent client ids are `flotilla-agent-<device>`: up to 78 characters.
+    maxClientsIdLength: 128,
+    // A Will arriving after its device reconnected is harmless (bdSeq), so no extra delay.
+    authorizePublish(client, packet, callback) {
+      const denial = client ? publishDenial(topics, client.id, packet.topic) : undefined;
+      if (denial) {
+        refused++;
+        log.warn({ client: client?.id, topic: packet.topic }, denial);
+        callback(new Error(denial));
+        return;
+      }
+      callback(null);
+    },
+    authorizeSubscribe(client, subscription, callback) {
+      const denial = subscribeDenial(topics, client.id, subscription.topic);
+      if (denial) {
+        log.warn({ client: client.id, topic: subscription.topic }, denial);
+        callback(new Error(denial));
+        return;
+      }
+      callback(null, subscription);
+    },
+  });
+  aedes.on('clientError', (client, error) => log.debug({ client: client.id, err: error.message }, 'MQTT client error'));
+
+  const server: Server = createServer(aedes.handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const connectHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  log.info({ port }, 'embedded MQTT broker listening');
+
+  return {
+    url: `mqtt://${connectHost}:${port}`,
+    port,
+    get refused() {
+      return refused;
+    },
+    async close() {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

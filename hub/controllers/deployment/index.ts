@@ -1,0 +1,171 @@
+/**
+ * The Deployment controller: keeps `replicas` pods of the Deployment's template, replacing
+ * pods of an older template as rollout.ts allows, deleting the pods of a deleted Deployment,
+ * and writing the Deployment's status.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { hasCode } from '../../../shared/errors.js';
+import type { Logger } from '../../../shared/log.js';
+import type { Deployment, Pod } from '../../../shared/objects.js';
+import type { Store, WatchEvent } from '../../store/store.js';
+import type { Controller } from '../controller.js';
+import type { EventSink } from '../events.js';
+import { isPodReady, planRollout } from './rollout.js';
+
+export const TEMPLATE_HASH_LABEL = 'pod-template-hash';
+
+export function deploymentKey(namespace: string | undefined, name: string): string {
+  return `${namespace ?? 'default'}/${name}`;
+}
+
+/** Stable across key order, so the same template always gives the same hash. */
+export function templateHash(deployment: Deployment): string {
+  return createHash('sha256').update(canonicalJson(deployment.spec.template)).digest('hex').slice(0, 8);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => a.localeCompare(b));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function ownerDeploymentName(pod: Pod): string | undefined {
+  return pod.metadata.ownerReferences?.find((o) => o.kind === 'Deployment' && o.controller)?.name;
+}
+
+function isFinished(pod: Pod): boolean {
+  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+}
+
+export class DeploymentController implements Controller {
+  readonly name = 'deployment';
+  readonly watches = ['Deployment', 'Pod'] as const;
+  readonly #store: Store;
+  readonly #events: EventSink;
+  readonly #log: Logger;
+
+  constructor(options: { store: Store; events: EventSink; log: Logger }) {
+    this.#store = options.store;
+    this.#events = options.events;
+    this.#log = options.log;
+  }
+
+  keysFor(event: WatchEvent): string[] {
+    const object = event.object;
+    if (object.kind === 'Deployment') return [deploymentKey(object.metadata.namespace, object.metadata.name)];
+    if (object.kind === 'Pod') {
+      const owner = ownerDeploymentName(object);
+      return owner ? [deploymentKey(object.metadata.namespace, owner)] : [];
+    }
+    return [];
+  }
+
+  async initialKeys(): Promise<string[]> {
+    const { items } = await this.#store.list('Deployment');
+    const { items: pods } = await this.#store.list('Pod');
+    const keys = new Set(items.map((d) => deploymentKey(d.metadata.namespace, d.metadata.name)));
+    // Pods whose Deployment was deleted while the hub was down are collected too.
+    for (const pod of pods) {
+      const owner = ownerDeploymentName(pod);
+      if (owner) keys.add(deploymentKey(pod.metadata.namespace, owner));
+    }
+    return [...keys];
+  }
+
+  async reconcile(key: string): Promise<{ requeueAfterMs?: number } | void> {
+    const [namespace = 'default', name = ''] = key.split('/');
+    const deployment = await this.#store.get('Deployment', namespace, name);
+    const { items: pods } = await this.#store.list('Pod', { namespace });
+    const owned = pods.filter((p) => ownerDeploymentName(p) === name);
+
+    if (!deployment) {
+      for (const pod of owned) await this.#deletePod(pod);
+      return;
+    }
+    const uid = deployment.metadata.uid;
+    // A pod of an earlier Deployment of the same name goes too.
+    const mine = owned.filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === uid));
+    for (const stray of owned.filter((p) => !mine.includes(p))) await this.#deletePod(stray);
+
+    const hash = templateHash(deployment);
+    const active = mine.filter((p) => !isFinished(p));
+    const current = active.filter((p) => p.metadata.labels?.[TEMPLATE_HASH_LABEL] === hash);
+    const old = active.filter((p) => p.metadata.labels?.[TEMPLATE_HASH_LABEL] !== hash);
+    // A finished pod of a Deployment is replaced, as a crashed ReplicaSet pod would be.
+    for (const finished of mine.filter(isFinished)) await this.#deletePod(finished);
+
+    const strategy = deployment.spec.strategy;
+    const plan = planRollout({
+      replicas: deployment.spec.replicas ?? 1,
+      strategy: strategy?.type ?? 'RollingUpdate',
+      maxSurge: strategy?.rollingUpdate?.maxSurge ?? 1,
+      maxUnavailable: strategy?.rollingUpdate?.maxUnavailable ?? 0,
+      current,
+      old,
+    });
+    for (const pod of plan.delete) await this.#deletePod(pod);
+    for (let i = 0; i < plan.create; i++) await this.#createPod(deployment, hash);
+
+    const remaining = active.filter((p) => !plan.delete.includes(p));
+    await this.#writeStatus(deployment, {
+      observedGeneration: deployment.metadata.generation ?? 1,
+      replicas: remaining.length + plan.create,
+      updatedReplicas: current.filter((p) => !plan.delete.includes(p)).length + plan.create,
+      readyReplicas: remaining.filter(isPodReady).length,
+      availableReplicas: remaining.filter(isPodReady).length,
+    });
+  }
+
+  async #createPod(deployment: Deployment, hash: string): Promise<void> {
+    const { metadata, spec } = deployment;
+    const pod: Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: `${metadata.name}-${hash}-${randomBytes(3).toString('hex').slice(0, 5)}`,
+        namespace: metadata.namespace ?? 'default',
+        labels: { ...spec.template.metadata?.labels, [TEMPLATE_HASH_LABEL]: hash },
+        ...(spec.template.metadata?.annotations ? { annotations: { ...spec.template.metadata.annotations } } : {}),
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: metadata.name, uid: metadata.uid ?? '', controller: true }],
+      },
+      spec: structuredClone(spec.template.spec),
+      status: { phase: 'Pending' },
+    };
+    const created = await this.#store.create(pod);
+    this.#events.record(
+      { kind: 'Deployment', name: metadata.name, namespace: metadata.namespace ?? 'default', uid: metadata.uid ?? '' },
+      'Normal',
+      'SuccessfulCreate',
+      `created pod ${created.metadata.name}`,
+    );
+  }
+
+  async #deletePod(pod: Pod): Promise<void> {
+    try {
+      await this.#store.delete('Pod', pod.metadata.namespace, pod.metadata.name, pod.metadata.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {});
+    } catch (error) {
+      if (hasCode(error, 'NotFound')) return;
+      throw error;
+    }
+    const owner = ownerDeploymentName(pod);
+    if (owner) {
+      this.#events.record(
+        { kind: 'Deployment', name: owner, namespace: pod.metadata.namespace ?? 'default' },
+        'Normal',
+        'SuccessfulDelete',
+        `deleted pod ${pod.metadata.name}`,
+      );
+    }
+    this.#log.debug({ pod: pod.metadata.name }, 'pod deleted');
+  }
+
+  async #writeStatus(deployment: Deployment, status: NonNullable<Deployment['status']>): Promise<void> {
+    if (JSON.stringify(deployment.status) === JSON.stringify(status)) return;
+    await this.#store.update({ ...deployment, status });
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Binds pending pods to devices. One key, "pending", stands for all unbound pods: a pass
+ * takes one snapshot of the fleet and schedules every pending pod against it (assuming each
+ * binding as it goes), so a burst of pods costs one list, not one per pod.
+ */
+import { hasCode } from '../../../shared/errors.js';
+import type { Logger } from '../../../shared/log.js';
+import type { Pod, PodCondition } from '../../../shared/objects.js';
+import { assume, createScheduler, snapshotFleet, type Scheduler, type ScheduleResult } from '../../scheduler/schedule.js';
+import type { SchedulerConfig } from '../../scheduler/config.js';
+import type { Store, WatchEvent } from '../../store/store.js';
+import type { Controller } from '../controller.js';
+import type { EventSink } from '../events.js';
+
+export const PENDING_KEY = 'pending';
+
+/** Pods that fit nowhere are tried again this often, besides on every device change. */
+const RETRY_UNSCHEDULABLE_MS = 10_000;
+
+function isPending(pod: Pod): boolean {
+  return !pod.spec.nodeName && (pod.status?.phase ?? 'Pending') === 'Pending';
+}
+
+function involved(pod: Pod) {
+  return { kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace ?? 'default', uid: pod.metadata.uid ?? '' };
+}
+
+/** The PodScheduled message: the summary, then one line per device, for `describe pod`. */
+export function unschedulableMessage(result: Extract<ScheduleResult, { bound: false }>): string {
+  const lines = result.diagnosis.map((d) => `  ${d.device}: ${d.reasons.join('; ')}`);
+  return [result.message, ...lines].join('\n');
+}
+
+export class SchedulingController implements Controller {
+  readonly name = 'scheduler';
+  readonly watches = ['Pod', 'Device'] as const;
+  readonly #store: Store;
+  readonly #events: EventSink;
+  readonly #log: Logger;
+  readonly #scheduler: Scheduler;
+
+  constructor(options: { store: Store; events: EventSink; log: Logger; config?: SchedulerConfig }) {
+    this.#store = options.store;
+    this.#events = options.events;
+    this.#log = options.log;
+    this.#scheduler = createScheduler(options.config ?? {});
+  }
+
+  keysFor(event: WatchEvent): string[] {
+    const object = event.object;
+    if (object.kind === 'Device') return [PENDING_KEY];
+    if (object.kind !== 'Pod') return [];
+    // A new pending pod needs a device; a bound pod that went away frees room for others.
+    if (event.type !== 'DELETED' && isPending(object)) return [PENDING_KEY];
+    if (event.type === 'DELETED' && object.spec.nodeName) return [PENDING_KEY];
+    return [];
+  }
+
+  async initialKeys(): Promise<string[]> {
+    return [PENDING_KEY];
+  }
+
+  async reconcile(): Promise<{ requeueAfterMs?: number } | void> {
+    const { items: pods } = await this.#store.list('Pod');
+    const pending = pods.filter(isPending);
+    if (pending.length === 0) return;
+    const { items: devices } = await this.#store.list('Device');
+    const fleet = snapshotFleet(devices, pods);
+    pending.sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''));
+
+    let unschedulable = 0;
+    for (const pod of pending) {
+      const result = this.#scheduler.schedule(pod, fleet);
+      if (result.bound) {
+        if (await this.#bind(pod, result.device)) assume(fleet, pod, result.device);
+      } else {
+        unschedulable++;
+        await this.#markUnschedulable(pod, result);
+      }
+    }
+    if (unschedulable > 0) return { requeueAfterMs: RETRY_UNSCHEDULABLE_MS };
+  }
+
+  async #bind(pod: Pod, device: string): Promise<boolean> {
+    const condition: PodCondition = { type: 'PodScheduled', status: 'True', lastTransitionTime: new Date().toISOString() };
+    const bound: Pod = {
+      ...pod,
+      spec: { ...pod.spec, nodeName: device },
+      status: { ...pod.status, phase: 'Pending', conditions: withCondition(pod.status?.conditions, condition) },
+    };
+    try {
+      await this.#store.update(bound);
+    } catch (error) {
+      // Changed or deleted meanwhile: the watch brings it back if it still needs a device.
+      if (hasCode(error, 'Conflict') || hasCode(error, 'NotFound')) return false;
+      throw error;
+    }
+    this.#events.record(involved(pod), 'Normal', 'Scheduled', `assigned ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name} to ${device}`);
+    this.#log.debug({ pod: pod.metadata.name, device }, 'pod bound');
+    return true;
+  }
+
+  async #markUnschedulable(pod: Pod, result: Extract<ScheduleResult, { bound: false }>): Promise<void> {
+    const message = unschedulableMessage(result);
+    const previous = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (previous?.status === 'False' && previous.message === message) return;
+    const condition: PodCondition = {
+      type: 'PodScheduled',
+      status: 'False',
+      reason: result.reason,
+      message,
+      lastTransitionTime: new Date().toISOString(),
+    };
+    try {
+      await this.#store.update({ ...pod, status: { ...pod.status, phase: 'Pending', conditions: withCondition(pod.status?.conditions, condition) } });
+    } catch (error) {
+      if (hasCode(error, 'Conflict') || hasCode(error, 'NotFound')) return;
+      throw error;
+    }
+    this.#events.record(involved(pod), 'Warning', 'FailedScheduling', result.message);
+  }
+}
+
+export function withCondition(conditions: readonly PodCondition[] | undefined, condition: PodCondition): PodCondition[] {
+  return [...(conditions ?? []).filter((c) => c.type !== condition.type), condition];
+}

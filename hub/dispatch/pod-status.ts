@@ -1,0 +1,72 @@
+/**
+ * What an agent reports of its pods, turned into Pod status. Pure: the hub only writes a pod
+ * when this produces something different from what is stored.
+ */
+import type { ContainerStatus, Pod, PodCondition, PodStatus } from '../../shared/objects.js';
+import type { ContainerStatusMessage, PodStatusMessage } from '../../shared/proto/codec.js';
+
+const PHASES = new Set(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']);
+
+function iso(ms: number): string | undefined {
+  return ms > 0 ? new Date(ms).toISOString() : undefined;
+}
+
+function containerStatus(message: ContainerStatusMessage): ContainerStatus {
+  const status: ContainerStatus = {
+    name: message.name,
+    image: message.image,
+    ready: message.ready,
+    restartCount: message.restartCount,
+    state: {},
+  };
+  if (message.containerId) status.containerID = message.containerId;
+  const startedAt = iso(message.startedAtMs);
+  if (message.state === 'running') {
+    status.state.running = startedAt ? { startedAt } : {};
+  } else if (message.state === 'terminated') {
+    const finishedAt = iso(message.finishedAtMs);
+    status.state.terminated = {
+      exitCode: message.exitCode,
+      ...(message.reason ? { reason: message.reason } : {}),
+      ...(message.message ? { message: message.message } : {}),
+      ...(startedAt ? { startedAt } : {}),
+      ...(finishedAt ? { finishedAt } : {}),
+    };
+  } else {
+    status.state.waiting = { reason: message.reason || 'ContainerCreating', ...(message.message ? { message: message.message } : {}) };
+  }
+  return status;
+}
+
+export function podStatusFromReport(pod: Pod, report: PodStatusMessage, observedGeneration: number): PodStatus {
+  const containerStatuses = report.containers.map(containerStatus);
+  const ready = report.phase === 'Running' && containerStatuses.length > 0 && containerStatuses.every((c) => c.ready);
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  const previousReady = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  const readyStatus = ready ? 'True' : 'False';
+  const readyCondition: PodCondition = {
+    type: 'Ready',
+    status: readyStatus,
+    lastTransitionTime:
+      previousReady?.status === readyStatus && previousReady.lastTransitionTime ? previousReady.lastTransitionTime : new Date().toISOString(),
+  };
+  const status: PodStatus = {
+    phase: PHASES.has(report.phase) ? (report.phase as PodStatus['phase']) : 'Unknown',
+    conditions: [...(scheduled ? [scheduled] : []), readyCondition],
+    containerStatuses,
+    observedGeneration,
+  };
+  if (report.reason) status.reason = report.reason;
+  if (report.message) status.message = report.message;
+  const started = containerStatuses.map((c) => c.state.running?.startedAt ?? c.state.terminated?.startedAt).find(Boolean);
+  const startTime = pod.status?.startTime ?? started;
+  if (startTime) status.startTime = startTime;
+  return status;
+}
+
+/** Whether two statuses differ in anything but the time a condition last moved. */
+export function sameStatus(a: PodStatus | undefined, b: PodStatus): boolean {
+  const strip = (s: PodStatus | undefined) =>
+    JSON.stringify({ ...s, observedGeneration: undefined, conditions: s?.conditions?.map((c) => ({ ...c, lastTransitionTime: undefined })) });
+  return strip(a) === strip(b);
+}

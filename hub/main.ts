@@ -1,0 +1,103 @@
+/**
+ * The hub's composition root: store → broker → MQTT link → controllers → dispatcher → API.
+ * Stopping goes the other way, so no component outlives what it depends on.
+ */
+import { mkdirSync } from 'node:fs';
+import { createLogger } from '../shared/log.js';
+import { Topics } from '../shared/topics.js';
+import { buildApi } from './api/server.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.js';
+import type { HubOptions } from './config.js';
+import { DeploymentController } from './controllers/deployment/index.js';
+import { DeviceLifecycleController } from './controllers/device-lifecycle/index.js';
+import { EventRecorder } from './controllers/events.js';
+import { ControllerManager } from './controllers/manager.js';
+import { SchedulingController } from './controllers/scheduling/index.js';
+import { Dispatcher } from './dispatch/dispatcher.js';
+import { FleetTopics } from './dispatch/fleet-topics.js';
+import { HubLink } from './dispatch/hub-link.js';
+import { Ingest } from './dispatch/ingest.js';
+import { openStore } from './store/index.js';
+
+export interface RunningHub {
+  /** The HTTP API's base URL. */
+  apiUrl: string;
+  /** The MQTT broker agents connect to. */
+  mqttUrl: string;
+  ingest: Ingest;
+  stop(): Promise<void>;
+}
+
+export async function startHub(options: HubOptions): Promise<RunningHub> {
+  const log = createLogger('hub', options.logLevel);
+  const topics = new Topics(options.topicPrefix);
+  mkdirSync(options.dataDir, { recursive: true });
+  const store = await openStore(undefined, {
+    dataDir: options.dataDir,
+    onWatcherError: (error) => log.error({ err: (error as Error).message }, 'store watcher failed'),
+  });
+  const stack: (() => Promise<void> | void)[] = [() => store.close()];
+  const unwind = async () => {
+    for (const stop of stack.reverse()) await stop();
+  };
+
+  try {
+    let broker: EmbeddedBroker | undefined;
+    if (!options.mqttUrl) {
+      broker = await startEmbeddedBroker({ host: options.mqttHost, port: options.mqttPort, topics, log });
+      stack.push(() => broker?.close());
+    }
+    const mqttUrl = options.mqttUrl ?? broker?.url ?? '';
+
+    // The link needs the ingest and the ingest needs the controllers: late-bound by closure.
+    let ingest: Ingest | undefined;
+    const link = await HubLink.connect({ url: mqttUrl, topics, log, onMessage: (topic, payload) => ingest?.handle(topic, payload) });
+    stack.push(() => link.close());
+
+    let fleet: FleetTopics | undefined;
+    const events = new EventRecorder({ store, log, source: 'hub', publish: (event) => fleet?.event(event) });
+    stack.push(() => events.flushed());
+    const lifecycle = new DeviceLifecycleController({
+      store,
+      events,
+      log,
+      thresholds: { notReadyAfterMs: options.notReadyAfterSeconds * 1000, offlineAfterMs: options.offlineAfterSeconds * 1000 },
+      onDeviceChanged: (device) => fleet?.deviceChanged(device),
+    });
+    fleet = new FleetTopics({ topics, store, live: (name) => lifecycle.live(name), publish: (t, v, r) => link.publishJson(t, v, r) });
+    ingest = new Ingest({ topics, store, lifecycle, log, onHeartbeat: (device) => void fleet?.heartbeat(device) });
+
+    const manager = new ControllerManager(store, log);
+    const lifecycleQueue = manager.add(lifecycle);
+    lifecycle.attach((key) => lifecycleQueue.add(key));
+    manager.add(new DeploymentController({ store, events, log }));
+    manager.add(new SchedulingController({ store, events, log }));
+    const dispatcher = new Dispatcher({ store, publisher: link, log });
+    await dispatcher.start();
+    stack.push(() => dispatcher.stop());
+    await manager.start();
+    stack.push(() => manager.stop());
+
+    const api = buildApi({ store, deviceUsage: (name) => lifecycle.live(name)?.usage, logger: log });
+    await api.listen({ host: options.httpHost, port: options.httpPort });
+    stack.push(() => api.close());
+    const address = api.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.httpPort;
+    const host = options.httpHost === '0.0.0.0' || options.httpHost === '::' ? '127.0.0.1' : options.httpHost;
+    const apiUrl = `http://${host}:${port}`;
+    log.info({ api: apiUrl, mqtt: mqttUrl, dataDir: options.dataDir }, 'hub started');
+
+    return {
+      apiUrl,
+      mqttUrl,
+      ingest,
+      async stop() {
+        await unwind();
+        log.info('hub stopped');
+      },
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}
