@@ -108,6 +108,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async stop(id: string, graceSeconds: number): Promise<void> {
     const info = await this.ownedContainer(id);
+    // A missing container is as stopped as it gets: the caller's goal is met.
     if (info === undefined) return;
     // 304: already stopped; 404: removed since the inspect above. Both leave it stopped.
     await this.call(`stopping container ${id}`, () => this.docker.getContainer(info.Id).stop({ t: Math.max(0, Math.round(graceSeconds)) }), [304, 404]);
@@ -349,7 +350,9 @@ export function recordFromInspect(info: Docker.ContainerInspectInfo): ContainerR
   if (state === 'exited' || state === 'dead') {
     record.exitCode = info.State.ExitCode;
     const finishedAt = engineTime(info.State.FinishedAt);
-    if (finishedAt !== undefined) record.finishedAt = finishedAt;
+    // Podman stamps StartedAt once its start call returns, which can be after a short-lived
+    // process already exited: a container never finishes before it started.
+    if (finishedAt !== undefined) record.finishedAt = Math.max(finishedAt, startedAt ?? finishedAt);
   }
   if (info.State?.OOMKilled) record.oomKilled = true;
   return record;

@@ -74,7 +74,8 @@ export function parseEngineEndpoint(endpoint: string): EngineAddress {
   if (url && (url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'tcp:') && url.hostname) {
     const protocol = url.protocol === 'https:' ? 'https' : 'http';
     const port = url.port ? Number(url.port) : protocol === 'https' ? 2376 : 2375;
-    return { protocol, host: url.hostname, port };
+    // URL keeps the brackets of an IPv6 literal; the http module wants the bare address.
+    return { protocol, host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port };
   }
   throw new FlotillaError('Invalid', `runtime endpoint "${endpoint}" is not a socket path or an http(s)/tcp URL`, {
     details: [{ field: 'runtimeEndpoint', message: 'expected /path/to/engine.sock, unix:///path, or http://host:port' }],
