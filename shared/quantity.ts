@@ -9,10 +9,13 @@
 import { FlotillaError } from './errors.js';
 
 const CPU_FORMS = 'cores as "2" or "0.5", or millicores as "500m"';
-const MEMORY_FORMS = 'bytes as "134217728" or "129e6", or with a unit: "128Mi", "1Gi", "500M" (Ki Mi Gi Ti Pi Ei, k M G T P E)';
+const MEMORY_FORMS =
+  'bytes as "134217728" or "129e6", or with a unit: "128Mi", "1Gi", "500M" (Ki Mi Gi Ti Pi Ei, k M G T P E)';
 
 /** CPU in millicores: "500m" → 500, "1" → 1000, "0.5" → 500, 2 → 2000. */
 export function parseCpu(quantity: string | number): number {
+  const quick = quickParse(quantity, 1000);
+  if (quick !== undefined) return quick;
   const parsed = parseQuantity(quantity);
   if (parsed === undefined) throw quantityError('CPU', quantity, `write ${CPU_FORMS}`);
   return Number(ceilDivide(parsed.numerator * 1000n, parsed.denominator));
@@ -20,6 +23,8 @@ export function parseCpu(quantity: string | number): number {
 
 /** Memory in bytes: "123Mi" → 128974848, "129e6" → 129000000, "1k" → 1000. */
 export function parseMemory(quantity: string | number): number {
+  const quick = quickParse(quantity, 1);
+  if (quick !== undefined) return quick;
   const parsed = parseQuantity(quantity);
   if (parsed === undefined) throw quantityError('memory', quantity, `write ${MEMORY_FORMS}`);
   if (SUB_UNIT_SUFFIXES.has(parsed.suffix)) {
@@ -129,6 +134,33 @@ function parseQuantity(quantity: string | number): ParsedQuantity | undefined {
   if (decimalExponent >= 0) numerator *= 10n ** BigInt(decimalExponent);
   else denominator *= 10n ** BigInt(-decimalExponent);
   return { numerator, denominator, suffix };
+}
+
+// Most quantities are a whole number and a common suffix ("100m", "128Mi", "2"): those are
+// exact in floating point, so they skip the BigInt path. Anything else returns undefined.
+const QUICK = /^(\d{1,9})(m|Ki|Mi|Gi|k|K|M|G|)$/;
+const QUICK_FACTOR: Record<string, number> = {
+  '': 1,
+  k: 1e3,
+  K: 1e3,
+  M: 1e6,
+  G: 1e9,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+};
+
+function quickParse(quantity: string | number, unitsPerWhole: number): number | undefined {
+  if (typeof quantity !== 'string') return undefined;
+  const match = QUICK.exec(quantity);
+  if (match === null) return undefined;
+  const [, digits = '', suffix = ''] = match;
+  if (suffix === 'm') {
+    // Only CPU takes millis as whole units; memory's "m" goes the slow way to its error.
+    return unitsPerWhole === 1000 ? Number(digits) : undefined;
+  }
+  // One rounding at most, as Number() of the exact BigInt result: the factor product is exact.
+  return Number(digits) * ((QUICK_FACTOR[suffix] ?? 1) * unitsPerWhole);
 }
 
 function ceilDivide(numerator: bigint, denominator: bigint): bigint {

@@ -68,7 +68,7 @@ export class Selector {
 const EVERYTHING = new Selector([]);
 
 export class SelectorSyntaxError extends FlotillaError {
-  /** Index (from 0) of the character in the selector text where the problem is. */
+  /** Index (from 0) of the character where the problem is; messages count characters from 1. */
   readonly position: number;
   /** Where and what, without the selector text: `at character 12: expected "," or ")" ...`. */
   readonly problem: string;
@@ -127,7 +127,10 @@ export function selectorFromObject(object: LabelSelectorObject): Selector {
     }
     const takesValues = expression.operator === 'In' || expression.operator === 'NotIn';
     if (takesValues && values.length === 0) {
-      problems.push({ field: `${field}.values`, message: `must list at least one value for operator ${expression.operator}` });
+      problems.push({
+        field: `${field}.values`,
+        message: `must list at least one value for operator ${expression.operator}`,
+      });
     }
     if (!takesValues && values.length > 0) {
       problems.push({ field: `${field}.values`, message: `must be empty for operator ${expression.operator}` });

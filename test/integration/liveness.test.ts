@@ -1,0 +1,114 @@
+/**
+ * A device whose agent stops goes NotReady, then Offline; when its agent comes back it goes
+ * Ready again and its running containers are adopted, not restarted.
+ *
+ * The hub runs here with notReadyAfter 4 s and offlineAfter 8 s (defaults: 30 s and 90 s).
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import t from 'tap';
+import { cli, getJson, restartAgent, startAgent, startHub, tempDir, waitFor } from '../helpers/fleet.js';
+import { podmanInspect, TEST_IMAGE } from '../helpers/podman.js';
+
+async function deviceState(hub: Parameters<typeof getJson>[0], name: string): Promise<string | undefined> {
+  const list = await getJson(hub, ['devices']);
+  return list.items.find((d) => d.metadata.name === name)?.status?.state as string | undefined;
+}
+
+t.test('a killed agent goes NotReady at once by its Last Will, then Offline, and comes back adopting its containers', async (t) => {
+  const hub = await startHub(t, { notReadyAfterSeconds: 4, offlineAfterSeconds: 8 });
+  const agent = await startAgent(t, hub, { labels: 'role=sensor' });
+  await waitFor('the device Ready', async () => (await deviceState(hub, agent.name)) === 'Ready');
+  const dir = await tempDir(t, 'manifests');
+  await writeFile(
+    join(dir, 'pod.yaml'),
+    `apiVersion: v1
+kind: Pod
+metadata:
+  name: sensor-reader
+spec:
+  nodeSelector:
+    role: sensor
+  containers:
+    - name: main
+      image: ${TEST_IMAGE}
+      command: ["sleep", "3600"]
+`,
+  );
+  await cli(hub, ['apply', '-f', join(dir, 'pod.yaml')]);
+  const pod = await waitFor('the pod Running', async () => {
+    const p = (await getJson(hub, ['pods'])).items[0];
+    return p?.status?.phase === 'Running' ? p : undefined;
+  });
+  const containerId = pod.status.containerStatuses[0].containerID as string;
+  const startedAt = (await podmanInspect(containerId)).State as unknown as { StartedAt: string };
+
+  const killedAt = Date.now();
+  await agent.kill();
+  await waitFor('NotReady', async () => (await deviceState(hub, agent.name)) === 'NotReady', 10_000, 100);
+  t.ok(Date.now() - killedAt < 3_000, 'NotReady comes from the Last Will, before the heartbeat timeout');
+  const described = await cli(hub, ['describe', 'device', agent.name]);
+  t.match(described.stdout, /Last Will/, 'describe says the connection was lost');
+  await waitFor('Offline', async () => (await deviceState(hub, agent.name)) === 'Offline', 15_000, 200);
+  t.ok(Date.now() - killedAt >= 7_000, 'Offline only after the offline threshold');
+  t.equal((await podmanInspect(containerId)).State.Status, 'running', 'the container kept running without its agent');
+
+  await restartAgent(t, hub, agent, 'role=sensor');
+  await waitFor('Ready again', async () => (await deviceState(hub, agent.name)) === 'Ready');
+  // Give the agent a few reconcile passes to do anything it would wrongly do.
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  const after = await podmanInspect(containerId);
+  t.equal(after.State.Status, 'running', 'the container still runs');
+  t.equal((after.State as unknown as { StartedAt: string }).StartedAt, startedAt.StartedAt, 'it was adopted, not restarted');
+  const again = (await getJson(hub, ['pods'])).items[0];
+  t.equal(again?.status?.phase, 'Running');
+  t.equal(again?.status?.containerStatuses[0].restartCount, 0, 'no restart was counted');
+});
+
+t.test('a cleanly stopped agent says so: NotReady with "agent stopped"', async (t) => {
+  const hub = await startHub(t, { notReadyAfterSeconds: 4, offlineAfterSeconds: 8 });
+  const agent = await startAgent(t, hub);
+  await waitFor('the device Ready', async () => (await deviceState(hub, agent.name)) === 'Ready');
+  await agent.stop();
+  await waitFor('NotReady', async () => (await deviceState(hub, agent.name)) === 'NotReady', 5_000, 100);
+  const list = await getJson(hub, ['devices']);
+  t.equal(list.items[0]?.status?.message, 'agent stopped');
+});
+
+t.test('a device keeps its state across a hub restart and its pods keep running', async (t) => {
+  const hub = await startHub(t, { notReadyAfterSeconds: 4, offlineAfterSeconds: 8 });
+  const agent = await startAgent(t, hub);
+  await waitFor('the device Ready', async () => (await deviceState(hub, agent.name)) === 'Ready');
+  const dir = await tempDir(t, 'manifests');
+  await writeFile(
+    join(dir, 'pod.yaml'),
+    `apiVersion: v1
+kind: Pod
+metadata:
+  name: survivor
+spec:
+  containers:
+    - name: main
+      image: ${TEST_IMAGE}
+      command: ["sleep", "3600"]
+`,
+  );
+  await cli(hub, ['apply', '-f', join(dir, 'pod.yaml')]);
+  const pod = await waitFor('the pod Running', async () => {
+    const p = (await getJson(hub, ['pods'])).items[0];
+    return p?.status?.phase === 'Running' ? p : undefined;
+  });
+  const containerId = pod.status.containerStatuses[0].containerID as string;
+
+  await hub.stop();
+  const port = new URL(hub.apiUrl).port;
+  const mqttPort = new URL(hub.mqttUrl).port;
+  const second = await startHub(t, { dataDir: hub.dataDir, httpPort: Number(port), mqttPort: Number(mqttPort) });
+  await waitFor('the device Ready on the new hub', async () => (await deviceState(second, agent.name)) === 'Ready', 30_000);
+  const again = await waitFor('the pod still Running', async () => {
+    const p = (await getJson(second, ['pods'])).items[0];
+    return p?.status?.phase === 'Running' ? p : undefined;
+  });
+  t.equal(again.status.containerStatuses[0].containerID, containerId, 'the same container serves the pod');
+  t.equal((await podmanInspect(containerId)).State.Status, 'running');
+});
