@@ -1,0 +1,115 @@
+/** GET of lists and single objects. */
+import type { FastifyInstance } from 'fastify';
+import { FlotillaError } from '../../../shared/errors.js';
+import { KINDS, kindForPlural } from '../../../shared/objects.js';
+import type { AnyObject, FlotillaEvent, Kind } from '../../../shared/objects.js';
+import { parseSelector, SelectorSyntaxError } from '../../../shared/selector.js';
+import type { Selector } from '../../../shared/selector.js';
+import type { ListOptions, Store } from '../../store/store.js';
+import { withUsage } from '../device-usage.js';
+import type { UsageLookup } from '../device-usage.js';
+import { clusterObjectResource, namespacedResource, objectName, topLevelResource } from '../resources.js';
+import type { Resource } from '../resources.js';
+
+export interface ListQuery {
+  labelSelector?: string;
+  involvedKind?: string;
+  involvedName?: string;
+  involvedNamespace?: string;
+}
+
+export interface ObjectList {
+  apiVersion: string;
+  kind: string;
+  items: AnyObject[];
+  resourceVersion: string;
+}
+
+function selectorOf(text: string | undefined): Selector | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  try {
+    return parseSelector(text);
+  } catch (error) {
+    if (!(error instanceof SelectorSyntaxError)) throw error;
+    throw new FlotillaError('Invalid', `invalid labelSelector "${text}": ${error.problem}`, {
+      details: [{ field: 'labelSelector', message: error.problem }],
+      hint: 'selectors look like role=camera,site in (a,b),!decommissioned',
+    });
+  }
+}
+
+/** Events are filtered by the object they are about, for `describe`. */
+function aboutInvolvedObject(query: ListQuery): (event: FlotillaEvent) => boolean {
+  const kind = query.involvedKind === undefined ? undefined : (kindForPlural(query.involvedKind) ?? query.involvedKind);
+  return (event) =>
+    (kind === undefined || event.involvedObject.kind === kind) &&
+    (query.involvedName === undefined || event.involvedObject.name === query.involvedName) &&
+    (query.involvedNamespace === undefined || event.involvedObject.namespace === query.involvedNamespace);
+}
+
+export async function listObjects(store: Store, usageOf: UsageLookup, resource: Resource, query: ListQuery): Promise<ObjectList> {
+  const options: ListOptions = {};
+  if (resource.namespace !== undefined) options.namespace = resource.namespace;
+  const selector = selectorOf(query.labelSelector);
+  if (selector !== undefined) options.labelSelector = selector;
+  const result = await store.list(resource.kind, options);
+  let items: AnyObject[] = result.items;
+  if (resource.kind === 'Event') items = (items as FlotillaEvent[]).filter(aboutInvolvedObject(query));
+  if (resource.kind === 'Device') items = items.map((item) => withUsage(item, usageOf));
+  return {
+    apiVersion: KINDS[resource.kind].apiVersion,
+    kind: `${resource.kind}List`,
+    items,
+    resourceVersion: result.resourceVersion,
+  };
+}
+
+export async function getObject(store: Store, usageOf: UsageLookup, kind: Kind, namespace: string | undefined, name: string): Promise<AnyObject> {
+  const object = await store.get(kind, namespace, name);
+  if (object === undefined) {
+    throw new FlotillaError('NotFound', `${objectName(kind, namespace, name)} not found`, {
+      hint: KINDS[kind].namespaced
+        ? `list them with: flotilla get ${KINDS[kind].plural} -n ${namespace ?? 'default'}`
+        : `list them with: flotilla get ${KINDS[kind].plural}`,
+    });
+  }
+  return withUsage(object, usageOf);
+}
+
+const listQuerySchema = {
+  type: 'object',
+  properties: {
+    labelSelector: { type: 'string' },
+    involvedKind: { type: 'string' },
+    involvedName: { type: 'string' },
+    involvedNamespace: { type: 'string' },
+  },
+} as const;
+
+export function registerReadRoutes(app: FastifyInstance, store: Store, usageOf: UsageLookup): void {
+  app.get<{ Params: { plural: string }; Querystring: ListQuery }>(
+    '/api/v1/:plural',
+    { schema: { querystring: listQuerySchema } },
+    async (request) => listObjects(store, usageOf, topLevelResource(request.params.plural), request.query),
+  );
+
+  app.get<{ Params: { namespace: string; plural: string }; Querystring: ListQuery }>(
+    '/api/v1/namespaces/:namespace/:plural',
+    { schema: { querystring: listQuerySchema } },
+    async (request) =>
+      listObjects(store, usageOf, namespacedResource(request.params.namespace, request.params.plural), request.query),
+  );
+
+  app.get<{ Params: { plural: string; name: string } }>('/api/v1/:plural/:name', async (request) => {
+    const { kind } = clusterObjectResource(request.params.plural);
+    return getObject(store, usageOf, kind, undefined, request.params.name);
+  });
+
+  app.get<{ Params: { namespace: string; plural: string; name: string } }>(
+    '/api/v1/namespaces/:namespace/:plural/:name',
+    async (request) => {
+      const { kind, namespace } = namespacedResource(request.params.namespace, request.params.plural);
+      return getObject(store, usageOf, kind, namespace, request.params.name);
+    },
+  );
+}

@@ -1,0 +1,63 @@
+/**
+ * The hub's HTTP/JSON API. `buildApi` only assembles the routes; the hub's main decides
+ * where it listens.
+ */
+import { fastify, LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { DeviceUsage } from '../../shared/objects.js';
+import type { Store } from '../store/store.js';
+import { BODY_LIMIT_BYTES, handleError, handleNotFound } from './errors.js';
+import { registerApplyRoute } from './routes/apply.js';
+import { registerDeleteRoutes } from './routes/delete.js';
+import { registerDeviceRoutes } from './routes/devices.js';
+import { registerReadRoutes } from './routes/read.js';
+
+export interface ApiContext {
+  store: Store;
+  /** Live heartbeat figures, merged into Device reads as status.usage; undefined when none. */
+  deviceUsage(name: string): DeviceUsage | undefined;
+  logger: Logger;
+}
+
+/**
+ * A CLI polling with `get -w` makes a request every two seconds: one line per request at
+ * info would bury what matters, so requests are logged at debug.
+ */
+class QuietRequestLog extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.trace({ method: request.method, url: request.url }, 'incoming request');
+  }
+
+  override requestCompleted(_error: Error | undefined | null, request: FastifyRequest, reply: FastifyReply): void {
+    reply.log.debug(
+      { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request completed',
+    );
+  }
+}
+
+export function buildApi(ctx: ApiContext): FastifyInstance {
+  // Typed as fastify's base logger so the instance is the plain `FastifyInstance` callers expect.
+  const loggerInstance: FastifyBaseLogger = ctx.logger;
+  const app = fastify({
+    loggerInstance,
+    logController: new QuietRequestLog(),
+    bodyLimit: BODY_LIMIT_BYTES,
+    ajv: {
+      // Refuse what does not fit instead of quietly coercing or dropping it.
+      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true },
+    },
+  });
+  const usageOf = (name: string): DeviceUsage | undefined => ctx.deviceUsage(name);
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+
+  app.get('/healthz', async () => ({ ok: true }));
+  registerReadRoutes(app, ctx.store, usageOf);
+  registerApplyRoute(app, ctx.store);
+  registerDeleteRoutes(app, ctx.store, usageOf);
+  registerDeviceRoutes(app, ctx.store, usageOf);
+  return app;
+}

@@ -1,0 +1,86 @@
+/**
+ * `flotilla agent` flags and FLOTILLA_* variables → AgentOptions. The defaults are passed in
+ * by the caller, which loads agent/config dynamically: hub/ never imports agent/ statically.
+ */
+import { hostname } from 'node:os';
+import type { AgentOptions } from '../../../agent/config.js';
+import { isFlotillaError } from '../../../shared/errors.js';
+import { parseLabelList } from '../../../shared/labels.js';
+import { DEVICE_NAME_MAX, deviceNameProblem } from '../../../shared/topics.js';
+import { invalidSetting, logLevel, mqttUrl, nonEmpty, seconds, setting, topicPrefix } from './values.js';
+import type { Env, Setting } from './values.js';
+
+export interface AgentFlags {
+  hub?: string;
+  name?: string;
+  labels?: string;
+  runtime?: string;
+  runtimeEndpoint?: string;
+  stateDir?: string;
+  heartbeat?: string;
+  backoff?: string;
+  maxBackoff?: string;
+  resync?: string;
+  topicPrefix?: string;
+  logLevel?: string;
+}
+
+/** `Pi-Kitchen.local` → `pi-kitchen-local`: a host name as a device name (a DNS label). */
+export function deviceNameFromHostname(host: string): string {
+  const name = host
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, DEVICE_NAME_MAX)
+    .replace(/-+$/, '');
+  return name === '' ? 'device' : name;
+}
+
+function deviceName(s: Setting | undefined, host: string): string {
+  if (s === undefined) return deviceNameFromHostname(host);
+  const problem = deviceNameProblem(s.value);
+  if (problem !== undefined) throw invalidSetting(s, `a device name ${problem}`);
+  return s.value;
+}
+
+function labels(s: Setting | undefined, fallback: Record<string, string>): Record<string, string> {
+  if (s === undefined) return { ...fallback };
+  try {
+    return parseLabelList(s.value);
+  } catch (error) {
+    if (!isFlotillaError(error)) throw error;
+    // The message quotes the whole argument, which the usage error already does.
+    const problem = error.message.replace(/^invalid label argument "[^"]*": /, '');
+    throw invalidSetting(s, `${problem} (write role=camera,site=a)`);
+  }
+}
+
+export type AgentDefaults = Omit<AgentOptions, 'name'>;
+
+export function resolveAgentOptions(flags: AgentFlags, d: AgentDefaults, env: Env = process.env, host: string = hostname()): AgentOptions {
+  const name = deviceName(setting('--name', flags.name, env, 'FLOTILLA_DEVICE_NAME'), host);
+  const options: AgentOptions = {
+    name,
+    hubUrl: mqttUrl(setting('--hub', flags.hub, env, 'FLOTILLA_HUB'), d.hubUrl),
+    labels: labels(setting('--labels', flags.labels, env, 'FLOTILLA_LABELS'), d.labels),
+    runtime: nonEmpty(setting('--runtime', flags.runtime, env), d.runtime),
+    // Several agents on one machine (a test fleet) must not share their state.
+    stateDir: nonEmpty(setting('--state-dir', flags.stateDir, env, 'FLOTILLA_STATE_DIR'), `.flotilla/agent-${name}`),
+    heartbeatSeconds: seconds(setting('--heartbeat', flags.heartbeat, env), d.heartbeatSeconds),
+    topicPrefix: topicPrefix(setting('--topic-prefix', flags.topicPrefix, env), d.topicPrefix),
+    backoffSeconds: seconds(setting('--backoff', flags.backoff, env), d.backoffSeconds),
+    maxBackoffSeconds: seconds(setting('--max-backoff', flags.maxBackoff, env), d.maxBackoffSeconds),
+    resyncSeconds: seconds(setting('--resync', flags.resync, env), d.resyncSeconds),
+    logLevel: logLevel(setting('--log-level', flags.logLevel, env, 'FLOTILLA_LOG_LEVEL'), d.logLevel),
+  };
+  const endpoint = setting('--runtime-endpoint', flags.runtimeEndpoint, env, 'FLOTILLA_RUNTIME_ENDPOINT');
+  if (endpoint !== undefined) options.runtimeEndpoint = nonEmpty(endpoint, '');
+  if (options.maxBackoffSeconds < options.backoffSeconds) {
+    throw invalidSetting(
+      { flag: '--max-backoff', value: String(options.maxBackoffSeconds) },
+      `must not be shorter than --backoff (${options.backoffSeconds}s)`,
+    );
+  }
+  return options;
+}

@@ -1,0 +1,42 @@
+/** `flotilla hub` flags and FLOTILLA_* variables → HubOptions. */
+import { defaultHubOptions } from '../../config.js';
+import type { HubOptions } from '../../config.js';
+import { usageError } from '../errors.js';
+import { logLevel, mqttUrl, nonEmpty, port, seconds, setting, topicPrefix } from './values.js';
+import type { Env } from './values.js';
+
+export interface HubFlags {
+  dataDir?: string;
+  httpHost?: string;
+  port?: string;
+  mqttHost?: string;
+  mqttPort?: string;
+  mqttUrl?: string;
+  topicPrefix?: string;
+  notReadyAfter?: string;
+  offlineAfter?: string;
+  logLevel?: string;
+}
+
+export function resolveHubOptions(flags: HubFlags, env: Env = process.env): HubOptions {
+  const d = defaultHubOptions;
+  const options: HubOptions = {
+    dataDir: nonEmpty(setting('--data-dir', flags.dataDir, env, 'FLOTILLA_DATA_DIR'), d.dataDir),
+    httpHost: nonEmpty(setting('--http-host', flags.httpHost, env), d.httpHost),
+    httpPort: port(setting('--port', flags.port, env, 'FLOTILLA_PORT'), d.httpPort),
+    mqttHost: nonEmpty(setting('--mqtt-host', flags.mqttHost, env), d.mqttHost),
+    mqttPort: port(setting('--mqtt-port', flags.mqttPort, env, 'FLOTILLA_MQTT_PORT'), d.mqttPort),
+    topicPrefix: topicPrefix(setting('--topic-prefix', flags.topicPrefix, env), d.topicPrefix),
+    notReadyAfterSeconds: seconds(setting('--not-ready-after', flags.notReadyAfter, env), d.notReadyAfterSeconds),
+    offlineAfterSeconds: seconds(setting('--offline-after', flags.offlineAfter, env), d.offlineAfterSeconds),
+    logLevel: logLevel(setting('--log-level', flags.logLevel, env, 'FLOTILLA_LOG_LEVEL'), d.logLevel),
+  };
+  const external = mqttUrl(setting('--mqtt-url', flags.mqttUrl, env, 'FLOTILLA_MQTT_URL'), undefined);
+  if (external !== undefined) options.mqttUrl = external;
+  if (options.offlineAfterSeconds < options.notReadyAfterSeconds) {
+    throw usageError(
+      `--offline-after (${options.offlineAfterSeconds}s) must not be shorter than --not-ready-after (${options.notReadyAfterSeconds}s)`,
+    );
+  }
+  return options;
+}

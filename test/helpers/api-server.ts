@@ -1,0 +1,51 @@
+/**
+ * A hub API on a real LevelDB store in a temporary directory, for API and CLI tests:
+ * `createTestApi` for fastify's inject, `startApiServer` listening on an ephemeral port.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { buildApi } from '../../hub/api/server.js';
+import { openStore } from '../../hub/store/index.js';
+import type { Store } from '../../hub/store/store.js';
+import type { DeviceUsage } from '../../shared/objects.js';
+
+export interface TestApi {
+  app: FastifyInstance;
+  store: Store;
+  /** Heartbeat figures the API merges into device reads; tests fill it. */
+  usage: Map<string, DeviceUsage>;
+  close(): Promise<void>;
+}
+
+export async function createTestApi(): Promise<TestApi> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-api-'));
+  const store = await openStore('level', { dataDir });
+  const usage = new Map<string, DeviceUsage>();
+  const app = buildApi({ store, deviceUsage: (name) => usage.get(name), logger: pino({ level: 'silent' }) });
+  return {
+    app,
+    store,
+    usage,
+    async close() {
+      await app.close();
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiServer extends TestApi {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+}
+
+export async function startApiServer(): Promise<ApiServer> {
+  const api = await createTestApi();
+  await api.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = api.app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('the test API did not get a TCP port');
+  return { ...api, url: `http://127.0.0.1:${address.port}` };
+}

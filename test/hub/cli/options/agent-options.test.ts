@@ -1,0 +1,43 @@
+import t from 'tap';
+import { defaultAgentOptions } from '../../../../agent/config.js';
+import { deviceNameFromHostname, resolveAgentOptions } from '../../../../hub/cli/options/agent-options.js';
+
+t.test('the device name defaults to the host name made into a DNS label', (t) => {
+  t.equal(deviceNameFromHostname('Pi-Kitchen.local'), 'pi-kitchen-local');
+  t.equal(deviceNameFromHostname('__Edge__Box__'), 'edge-box');
+  t.equal(deviceNameFromHostname('x'.repeat(70)), 'x'.repeat(63));
+  t.equal(deviceNameFromHostname('???'), 'device');
+  t.equal(resolveAgentOptions({}, defaultAgentOptions, {}, 'Cam_7').name, 'cam-7');
+  t.end();
+});
+
+t.test('the state directory defaults to one per device name', (t) => {
+  t.equal(resolveAgentOptions({ name: 'cam-7' }, defaultAgentOptions, {}).stateDir, '.flotilla/agent-cam-7');
+  t.equal(resolveAgentOptions({ name: 'cam-7' }, defaultAgentOptions, { FLOTILLA_STATE_DIR: '/var/lib/flotilla' }).stateDir, '/var/lib/flotilla');
+  t.end();
+});
+
+t.test('flags and FLOTILLA_* variables fill the agent options', (t) => {
+  const options = resolveAgentOptions(
+    { heartbeat: '2', runtimeEndpoint: '/run/podman/podman.sock' },
+    defaultAgentOptions,
+    { FLOTILLA_HUB: 'mqtt://hub.local:1883', FLOTILLA_DEVICE_NAME: 'gw-1', FLOTILLA_LABELS: 'role=gateway,site=a' },
+  );
+  t.equal(options.hubUrl, 'mqtt://hub.local:1883');
+  t.equal(options.name, 'gw-1');
+  t.same(options.labels, { role: 'gateway', site: 'a' });
+  t.equal(options.heartbeatSeconds, 2);
+  t.equal(options.runtimeEndpoint, '/run/podman/podman.sock');
+  t.equal(options.backoffSeconds, defaultAgentOptions.backoffSeconds);
+  t.end();
+});
+
+t.test('a bad device name, bad labels or a bad hub URL are usage errors naming the flag', (t) => {
+  t.throws(() => resolveAgentOptions({ name: 'Cam_7' }, defaultAgentOptions, {}), { message: /^invalid --name "Cam_7": a device name must be lower-case/, exitCode: 2 });
+  t.throws(() => resolveAgentOptions({ name: 'a', labels: 'role' }, defaultAgentOptions, {}), { message: /^invalid --labels "role"/, exitCode: 2 });
+  t.throws(() => resolveAgentOptions({ name: 'a' }, defaultAgentOptions, { FLOTILLA_HUB: 'localhost:1883' }), {
+    message: /^invalid --hub "localhost:1883" \(from FLOTILLA_HUB\)/,
+  });
+  t.throws(() => resolveAgentOptions({ name: 'a', heartbeat: 'often' }, defaultAgentOptions, {}), { message: /--heartbeat "often"/ });
+  t.end();
+});
