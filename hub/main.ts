@@ -78,7 +78,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     await manager.start();
     stack.push(() => manager.stop());
 
-    const api = buildApi({ store, deviceUsage: (name) => lifecycle.live(name)?.usage, logger: log });
+    const api = buildApi({
+      store,
+      deviceLive: (name) => lifecycle.live(name),
+      stats: () => ({
+        mqtt: { ...ingest.counters, ignoredDeviceMessages: lifecycle.ignored, refusedByBroker: broker?.refused ?? 0 },
+      }),
+      logger: log,
+    });
     await api.listen({ host: options.httpHost, port: options.httpPort });
     stack.push(() => api.close());
     const address = api.server.address();

@@ -5,8 +5,8 @@
 import { fastify, LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { DeviceUsage } from '../../shared/objects.js';
 import type { Store } from '../store/store.js';
+import type { DeviceLiveStatus } from './device-live.js';
 import { BODY_LIMIT_BYTES, handleError, handleNotFound } from './errors.js';
 import { registerApplyRoute } from './routes/apply.js';
 import { registerDeleteRoutes } from './routes/delete.js';
@@ -15,8 +15,10 @@ import { registerReadRoutes } from './routes/read.js';
 
 export interface ApiContext {
   store: Store;
-  /** Live heartbeat figures, merged into Device reads as status.usage; undefined when none. */
-  deviceUsage(name: string): DeviceUsage | undefined;
+  /** Live heartbeat figures and last contact, merged into Device reads; undefined when none. */
+  deviceLive(name: string): DeviceLiveStatus | undefined;
+  /** Counters for `GET /api/v1/stats`: what the hub received, dropped and ignored. */
+  stats?: () => Record<string, Record<string, number>>;
   logger: Logger;
 }
 
@@ -49,15 +51,16 @@ export function buildApi(ctx: ApiContext): FastifyInstance {
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true },
     },
   });
-  const usageOf = (name: string): DeviceUsage | undefined => ctx.deviceUsage(name);
+  const liveOf = (name: string): DeviceLiveStatus | undefined => ctx.deviceLive(name);
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
 
   app.get('/healthz', async () => ({ ok: true }));
-  registerReadRoutes(app, ctx.store, usageOf);
+  app.get('/api/v1/stats', async () => ctx.stats?.() ?? {});
+  registerReadRoutes(app, ctx.store, liveOf);
   registerApplyRoute(app, ctx.store);
-  registerDeleteRoutes(app, ctx.store, usageOf);
-  registerDeviceRoutes(app, ctx.store, usageOf);
+  registerDeleteRoutes(app, ctx.store, liveOf);
+  registerDeviceRoutes(app, ctx.store, liveOf);
   return app;
 }

@@ -50,7 +50,7 @@ export class FleetTopics {
     const lastSeen = live?.lastSeen ?? device.status?.lastSeen;
     if (lastSeen) health.lastSeen = lastSeen;
     if (live?.usage) health.usage = live.usage;
-    if (live?.runningPods !== undefined) health.runningPods = live.runningPods;
+    if (live?.podCount !== undefined) health.runningPods = live.podCount;
     this.#lastSent.set(name, Date.now());
     this.#publish(this.#topics.fleetDevice(name), health, true);
   }

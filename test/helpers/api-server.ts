@@ -24,7 +24,10 @@ export async function createTestApi(): Promise<TestApi> {
   const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-api-'));
   const store = await openStore('level', { dataDir });
   const usage = new Map<string, DeviceUsage>();
-  const app = buildApi({ store, deviceUsage: (name) => usage.get(name), logger: pino({ level: 'silent' }) });
+  const app = buildApi({ store, deviceLive: (name) => {
+    const figures = usage.get(name);
+    return figures ? { usage: figures } : undefined;
+  }, logger: pino({ level: 'silent' }) });
   return {
     app,
     store,

@@ -8,8 +8,8 @@ import type { FieldError } from '../../../shared/errors.js';
 import { DEFAULT_NAMESPACE, KINDS, isKind } from '../../../shared/objects.js';
 import type { AnyObject, Kind } from '../../../shared/objects.js';
 import type { Store } from '../../store/store.js';
-import { withUsage } from '../device-usage.js';
-import type { UsageLookup } from '../device-usage.js';
+import { withLiveStatus } from '../device-live.js';
+import type { LiveStatusLookup } from '../device-live.js';
 import { clusterObjectResource, namespacedResource, objectName } from '../resources.js';
 
 export interface ObjectReference {
@@ -96,10 +96,10 @@ const deleteBodySchema = {
   properties: { items: { type: 'array' } },
 } as const;
 
-export function registerDeleteRoutes(app: FastifyInstance, store: Store, usageOf: UsageLookup): void {
+export function registerDeleteRoutes(app: FastifyInstance, store: Store, liveOf: LiveStatusLookup): void {
   app.delete<{ Params: { plural: string; name: string } }>('/api/v1/:plural/:name', async (request) => {
     const { kind } = clusterObjectResource(request.params.plural);
-    return withUsage(await deleteObject(store, kind, undefined, request.params.name), usageOf);
+    return withLiveStatus(await deleteObject(store, kind, undefined, request.params.name), liveOf);
   });
 
   app.delete<{ Params: { namespace: string; plural: string; name: string } }>(

@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../store/store.js';
 import { cordonDevice, labelDevice } from '../device-edits.js';
 import type { LabelPatch } from '../device-edits.js';
-import { withUsage } from '../device-usage.js';
-import type { UsageLookup } from '../device-usage.js';
+import { withLiveStatus } from '../device-live.js';
+import type { LiveStatusLookup } from '../device-live.js';
 
 const labelsBodySchema = {
   type: 'object',
@@ -23,16 +23,16 @@ const cordonBodySchema = {
   properties: { unschedulable: { type: 'boolean' } },
 } as const;
 
-export function registerDeviceRoutes(app: FastifyInstance, store: Store, usageOf: UsageLookup): void {
+export function registerDeviceRoutes(app: FastifyInstance, store: Store, liveOf: LiveStatusLookup): void {
   app.patch<{ Params: { name: string }; Body: LabelPatch }>(
     '/api/v1/devices/:name/labels',
     { schema: { body: labelsBodySchema } },
-    async (request) => withUsage(await labelDevice(store, request.params.name, request.body), usageOf),
+    async (request) => withLiveStatus(await labelDevice(store, request.params.name, request.body), liveOf),
   );
 
   app.patch<{ Params: { name: string }; Body: { unschedulable: boolean } }>(
     '/api/v1/devices/:name/cordon',
     { schema: { body: cordonBodySchema } },
-    async (request) => withUsage(await cordonDevice(store, request.params.name, request.body.unschedulable), usageOf),
+    async (request) => withLiveStatus(await cordonDevice(store, request.params.name, request.body.unschedulable), liveOf),
   );
 }

@@ -6,8 +6,8 @@ import type { AnyObject, FlotillaEvent, Kind } from '../../../shared/objects.js'
 import { parseSelector, SelectorSyntaxError } from '../../../shared/selector.js';
 import type { Selector } from '../../../shared/selector.js';
 import type { ListOptions, Store } from '../../store/store.js';
-import { withUsage } from '../device-usage.js';
-import type { UsageLookup } from '../device-usage.js';
+import { withLiveStatus } from '../device-live.js';
+import type { LiveStatusLookup } from '../device-live.js';
 import { clusterObjectResource, namespacedResource, objectName, topLevelResource } from '../resources.js';
 import type { Resource } from '../resources.js';
 
@@ -47,7 +47,7 @@ function aboutInvolvedObject(query: ListQuery): (event: FlotillaEvent) => boolea
     (query.involvedNamespace === undefined || event.involvedObject.namespace === query.involvedNamespace);
 }
 
-export async function listObjects(store: Store, usageOf: UsageLookup, resource: Resource, query: ListQuery): Promise<ObjectList> {
+export async function listObjects(store: Store, liveOf: LiveStatusLookup, resource: Resource, query: ListQuery): Promise<ObjectList> {
   const options: ListOptions = {};
   if (resource.namespace !== undefined) options.namespace = resource.namespace;
   const selector = selectorOf(query.labelSelector);
@@ -55,7 +55,7 @@ export async function listObjects(store: Store, usageOf: UsageLookup, resource: 
   const result = await store.list(resource.kind, options);
   let items: AnyObject[] = result.items;
   if (resource.kind === 'Event') items = (items as FlotillaEvent[]).filter(aboutInvolvedObject(query));
-  if (resource.kind === 'Device') items = items.map((item) => withUsage(item, usageOf));
+  if (resource.kind === 'Device') items = items.map((item) => withLiveStatus(item, liveOf));
   return {
     apiVersion: KINDS[resource.kind].apiVersion,
     kind: `${resource.kind}List`,
@@ -64,7 +64,7 @@ export async function listObjects(store: Store, usageOf: UsageLookup, resource: 
   };
 }
 
-export async function getObject(store: Store, usageOf: UsageLookup, kind: Kind, namespace: string | undefined, name: string): Promise<AnyObject> {
+export async function getObject(store: Store, liveOf: LiveStatusLookup, kind: Kind, namespace: string | undefined, name: string): Promise<AnyObject> {
   const object = await store.get(kind, namespace, name);
   if (object === undefined) {
     throw new FlotillaError('NotFound', `${objectName(kind, namespace, name)} not found`, {
@@ -73,7 +73,7 @@ export async function getObject(store: Store, usageOf: UsageLookup, kind: Kind, 
         : `list them with: flotilla get ${KINDS[kind].plural}`,
     });
   }
-  return withUsage(object, usageOf);
+  return withLiveStatus(object, liveOf);
 }
 
 const listQuerySchema = {
@@ -86,30 +86,30 @@ const listQuerySchema = {
   },
 } as const;
 
-export function registerReadRoutes(app: FastifyInstance, store: Store, usageOf: UsageLookup): void {
+export function registerReadRoutes(app: FastifyInstance, store: Store, liveOf: LiveStatusLookup): void {
   app.get<{ Params: { plural: string }; Querystring: ListQuery }>(
     '/api/v1/:plural',
     { schema: { querystring: listQuerySchema } },
-    async (request) => listObjects(store, usageOf, topLevelResource(request.params.plural), request.query),
+    async (request) => listObjects(store, liveOf, topLevelResource(request.params.plural), request.query),
   );
 
   app.get<{ Params: { namespace: string; plural: string }; Querystring: ListQuery }>(
     '/api/v1/namespaces/:namespace/:plural',
     { schema: { querystring: listQuerySchema } },
     async (request) =>
-      listObjects(store, usageOf, namespacedResource(request.params.namespace, request.params.plural), request.query),
+      listObjects(store, liveOf, namespacedResource(request.params.namespace, request.params.plural), request.query),
   );
 
   app.get<{ Params: { plural: string; name: string } }>('/api/v1/:plural/:name', async (request) => {
     const { kind } = clusterObjectResource(request.params.plural);
-    return getObject(store, usageOf, kind, undefined, request.params.name);
+    return getObject(store, liveOf, kind, undefined, request.params.name);
   });
 
   app.get<{ Params: { namespace: string; plural: string; name: string } }>(
     '/api/v1/namespaces/:namespace/:plural/:name',
     async (request) => {
       const { kind, namespace } = namespacedResource(request.params.namespace, request.params.plural);
-      return getObject(store, usageOf, kind, namespace, request.params.name);
+      return getObject(store, liveOf, kind, namespace, request.params.name);
     },
   );
 }

@@ -22,7 +22,8 @@ const TICK_MS = 1_000;
 export interface DeviceLive {
   usage?: DeviceUsage;
   lastSeen: string;
-  runningPods?: number;
+  /** Pods running on the device, from its last heartbeat. */
+  podCount?: number;
 }
 
 export interface DeviceLifecycleOptions {
@@ -94,7 +95,7 @@ export class DeviceLifecycleController implements Controller {
     if (!live) return undefined;
     const view: DeviceLive = { lastSeen: new Date(live.lastSeenMs).toISOString() };
     if (live.usage) view.usage = live.usage;
-    if (live.runningPods !== undefined) view.runningPods = live.runningPods;
+    if (live.runningPods !== undefined) view.podCount = live.runningPods;
     return view;
   }
 
