@@ -132,7 +132,7 @@ export interface PodStatus {
   reason?: string;
   message?: string;
   startTime?: string;
-  /** The device's desired-state generation this status answers. */
+  /** The device's desired-state generation of the report that last changed this status. */
   observedGeneration?: number;
 }
 

@@ -7,6 +7,7 @@ import type { DesiredContainerMessage, DesiredPodMessage } from '../../shared/pr
 import {
   LABEL_CONTAINER,
   LABEL_DEVICE,
+  LABEL_GRACE_SECONDS,
   LABEL_POD_NAME,
   LABEL_POD_NAMESPACE,
   LABEL_POD_UID,
@@ -61,6 +62,7 @@ export function createSpec(device: string, pod: DesiredPodMessage, container: De
       [LABEL_POD_UID]: pod.uid,
       [LABEL_CONTAINER]: container.name,
       [LABEL_SPEC_HASH]: specHash(pod, container),
+      [LABEL_GRACE_SECONDS]: String(pod.terminationGracePeriodSeconds),
     },
   };
   if (container.command.length > 0) spec.entrypoint = container.command;

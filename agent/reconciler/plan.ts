@@ -5,7 +5,7 @@
  */
 import type { DesiredContainerMessage, DesiredPodMessage } from '../../shared/proto/codec.js';
 import { backoffDelay } from '../../shared/backoff.js';
-import { LABEL_SPEC_HASH, type ContainerRecord } from '../runtime/runtime.js';
+import { LABEL_GRACE_SECONDS, LABEL_SPEC_HASH, type ContainerRecord } from '../runtime/runtime.js';
 import type { ContainerMemory } from '../state/local-state.js';
 import { containerKey, keyOfRecord, specHash } from './containers.js';
 
@@ -29,7 +29,13 @@ export interface PlanInput {
   backoff: { baseMs: number; maxMs: number };
 }
 
+/** For containers that carry no grace period of their own (made by an older agent). */
 const DEFAULT_GRACE_SECONDS = 10;
+
+function graceOf(record: ContainerRecord): number {
+  const label = Number(record.labels[LABEL_GRACE_SECONDS]);
+  return Number.isInteger(label) && label >= 0 ? label : DEFAULT_GRACE_SECONDS;
+}
 
 /** Whether the restart policy asks for a restart after this exit. */
 export function wantsRestart(restartPolicy: string, exitCode: number | undefined): boolean {
@@ -65,7 +71,8 @@ export function plan(input: PlanInput): Step[] {
 
   const desiredKeys = new Set<string>();
   for (const pod of input.pods) {
-    const grace = pod.terminationGracePeriodSeconds || DEFAULT_GRACE_SECONDS;
+    // The hub always sends the pod's grace period; 0 means kill at once.
+    const grace = pod.terminationGracePeriodSeconds;
     for (const container of pod.containers) {
       const key = containerKey(pod.uid, container.name);
       desiredKeys.add(key);
@@ -100,7 +107,7 @@ export function plan(input: PlanInput): Step[] {
   for (const [key, records] of byKey) {
     if (desiredKeys.has(key)) continue;
     for (const record of records) {
-      removals.push({ action: 'remove', id: record.id, name: record.name, graceSeconds: DEFAULT_GRACE_SECONDS, reason: 'not desired' });
+      removals.push({ action: 'remove', id: record.id, name: record.name, graceSeconds: graceOf(record), reason: 'not desired' });
     }
   }
   // Removals first: a replaced container frees its name and host ports for its successor.

@@ -21,20 +21,23 @@ export interface StatusInput {
 }
 
 export function podStatuses(input: StatusInput): PodStatusMessage[] {
-  const byKey = new Map<string, ContainerRecord>();
+  const byKey = new Map<string, ContainerRecord[]>();
   for (const record of input.containers) {
     const key = keyOfRecord(record);
     if (key === undefined) continue;
-    const known = byKey.get(key);
-    if (!known || (record.state === 'running' && known.state !== 'running')) byKey.set(key, record);
+    const list = byKey.get(key);
+    if (list) list.push(record);
+    else byKey.set(key, [record]);
   }
 
   return input.pods.map((pod) => {
     const containers = pod.containers.map((container): ContainerStatusMessage => {
       const key = containerKey(pod.uid, container.name);
       const memory = input.memory(key);
-      let record = byKey.get(key);
-      if (record && record.labels[LABEL_SPEC_HASH] !== specHash(pod, container)) record = undefined;
+      // Only a container of the current spec speaks for the pod; a running one first.
+      const hash = specHash(pod, container);
+      const candidates = (byKey.get(key) ?? []).filter((r) => r.labels[LABEL_SPEC_HASH] === hash);
+      const record = candidates.find((r) => r.state === 'running') ?? candidates[0];
       const base = {
         name: container.name,
         image: container.image,
@@ -79,7 +82,8 @@ function phaseOf(pod: DesiredPodMessage, containers: ContainerStatusMessage[]): 
   const everRan = (c: ContainerStatusMessage) => c.startedAtMs > 0 || c.restartCount > 0;
   let phase: string;
   if (containers.every((c) => c.state === 'running')) phase = 'Running';
-  else if (containers.every((c) => c.state === 'terminated')) {
+  else if (containers.every((c) => c.state === 'terminated' && !wantsRestart(pod.restartPolicy, c.exitCode))) {
+    // Only a pod none of whose containers will run again is finished.
     phase = containers.every((c) => c.exitCode === 0) ? 'Succeeded' : 'Failed';
   } else if (containers.some((c) => c.state === 'waiting' && !everRan(c))) phase = 'Pending';
   else phase = 'Running';

@@ -11,6 +11,8 @@ export const LABEL_POD_NAMESPACE = 'io.flotilla.pod.namespace';
 export const LABEL_POD_NAME = 'io.flotilla.pod.name';
 export const LABEL_POD_UID = 'io.flotilla.pod.uid';
 export const LABEL_CONTAINER = 'io.flotilla.container';
+/** Seconds the container gets between SIGTERM and SIGKILL, kept for when its pod is gone. */
+export const LABEL_GRACE_SECONDS = 'io.flotilla.grace-seconds';
 /** Hash of the container's spec: a different hash means the container must be replaced. */
 export const LABEL_SPEC_HASH = 'io.flotilla.spec-hash';
 

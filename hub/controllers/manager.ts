@@ -22,7 +22,7 @@ export class ControllerManager {
     const queue = new WorkQueue({
       process: (key) => controller.reconcile(key),
       onError: (key, error, attempt) =>
-        this.#log.warn({ controller: controller.name, key, attempt, err: (error as Error).message }, 'reconcile failed; will retry'),
+        this.#log.warn({ controller: controller.name, key, attempt, err: error instanceof Error ? error.message : String(error) }, 'reconcile failed; will retry'),
     });
     this.#queues.set(controller, queue);
     return queue;

@@ -20,7 +20,7 @@ export class WorkQueue {
   readonly #processing = new Set<string>();
   readonly #dirty = new Set<string>();
   readonly #failures = new Map<string, number>();
-  readonly #delayed = new Map<string, NodeJS.Timeout>();
+  readonly #delayed = new Map<string, { timer: NodeJS.Timeout; dueAt: number }>();
   #running = false;
   #stopped = false;
   #idle: Promise<void> = Promise.resolve();
@@ -43,15 +43,21 @@ export class WorkQueue {
     this.#pump();
   }
 
-  /** Adds the key after a delay; an earlier pending delay for the key wins. */
+  /** Adds the key after a delay; of two pending delays for one key, the sooner wins. */
   addAfter(key: string, delayMs: number): void {
-    if (this.#stopped || this.#delayed.has(key)) return;
+    if (this.#stopped) return;
+    const dueAt = Date.now() + delayMs;
+    const pending = this.#delayed.get(key);
+    if (pending) {
+      if (pending.dueAt <= dueAt) return;
+      clearTimeout(pending.timer);
+    }
     const timer = setTimeout(() => {
       this.#delayed.delete(key);
       this.add(key);
     }, delayMs);
     timer.unref();
-    this.#delayed.set(key, timer);
+    this.#delayed.set(key, { timer, dueAt });
   }
 
   /** Resolves when nothing is queued or being processed (delayed keys do not count). */
@@ -62,7 +68,7 @@ export class WorkQueue {
   stop(): Promise<void> {
     this.#stopped = true;
     this.#queue.clear();
-    for (const timer of this.#delayed.values()) clearTimeout(timer);
+    for (const { timer } of this.#delayed.values()) clearTimeout(timer);
     this.#delayed.clear();
     return this.drained();
   }
@@ -91,7 +97,11 @@ export class WorkQueue {
     } catch (error) {
       const attempt = (this.#failures.get(key) ?? 0) + 1;
       this.#failures.set(key, attempt);
-      this.#options.onError(key, error, attempt);
+      try {
+        this.#options.onError(key, error, attempt);
+      } catch {
+        // Reporting a failure must never stop the queue.
+      }
       this.addAfter(key, backoffDelay(attempt - 1, { baseMs: this.#options.baseDelayMs ?? 5, maxMs: this.#options.maxDelayMs ?? 30_000 }));
     } finally {
       this.#processing.delete(key);

@@ -64,7 +64,27 @@ export function podStatusFromReport(pod: Pod, report: PodStatusMessage, observed
   return status;
 }
 
-/** Whether two statuses differ in anything but the time a condition last moved. */
+/**
+ * A pod on a device that stopped answering: what it runs is unknown, so it is not Ready
+ * (Kubernetes' node lifecycle does the same). The device's next report sets it right.
+ */
+export function podStatusOnLostDevice(status: PodStatus | undefined, message: string): PodStatus {
+  const now = new Date().toISOString();
+  const conditions = (status?.conditions ?? []).filter((c) => c.type !== 'Ready');
+  conditions.push({ type: 'Ready', status: 'False', reason: 'DeviceNotReady', message, lastTransitionTime: now });
+  return {
+    ...status,
+    phase: status?.phase ?? 'Pending',
+    conditions,
+    ...(status?.containerStatuses ? { containerStatuses: status.containerStatuses.map((c) => ({ ...c, ready: false })) } : {}),
+  };
+}
+
+/**
+ * Whether two statuses differ in anything a person would notice: the time a condition last
+ * moved and the generation the report answered are left out, or every desired-state change
+ * of a device would rewrite each of its pods for nothing.
+ */
 export function sameStatus(a: PodStatus | undefined, b: PodStatus): boolean {
   const strip = (s: PodStatus | undefined) =>
     JSON.stringify({ ...s, observedGeneration: undefined, conditions: s?.conditions?.map((c) => ({ ...c, lastTransitionTime: undefined })) });

@@ -23,7 +23,8 @@ export interface RolloutPlan {
 
 export function isPodReady(pod: Pod): boolean {
   const statuses = pod.status?.containerStatuses ?? [];
-  return pod.status?.phase === 'Running' && statuses.length > 0 && statuses.every((s) => s.ready);
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  return pod.status?.phase === 'Running' && ready?.status !== 'False' && statuses.length > 0 && statuses.every((s) => s.ready);
 }
 
 /** Least useful first: unscheduled, then not ready, then the newest. */

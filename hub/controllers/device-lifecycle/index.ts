@@ -6,9 +6,11 @@
  * close (the Will), or at the latest after `notReadyAfter` without a heartbeat (a cut link
  * with no FIN); it goes Offline `offlineAfter` after the last message it sent.
  */
+import { hasCode } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import type { Device, DeviceState, DeviceUsage } from '../../../shared/objects.js';
 import type { BirthMessage, DeathMessage, HeartbeatMessage } from '../../../shared/proto/codec.js';
+import { podStatusOnLostDevice } from '../../dispatch/pod-status.js';
 import type { Store, WatchEvent } from '../../store/store.js';
 import type { Controller } from '../controller.js';
 import type { EventSink } from '../events.js';
@@ -194,11 +196,25 @@ export class DeviceLifecycleController implements Controller {
     this.#written.set(name, state);
     const involved = { kind: 'Device', name, uid: written.metadata.uid ?? '' };
     if (!stored) events.record(involved, 'Normal', 'Registered', `device ${name} joined the fleet`);
+    if (previous === 'Ready' && state !== 'Ready') await this.#markPodsNotReady(name, message);
     if (previous !== state) {
       events.record(involved, state === 'Ready' ? 'Normal' : 'Warning', state, `device is ${state}: ${message}`);
       this.#options.log.info({ device: name, state, message }, 'device state changed');
     }
     this.#options.onDeviceChanged?.(written);
+  }
+
+  /** Pods on a device that went away are not Ready: their Deployments must not count them. */
+  async #markPodsNotReady(device: string, why: string): Promise<void> {
+    const { items } = await this.#options.store.list('Pod');
+    for (const pod of items.filter((p) => p.spec.nodeName === device)) {
+      try {
+        await this.#options.store.update({ ...pod, status: podStatusOnLostDevice(pod.status, `device ${device} is not ready: ${why}`) });
+      } catch (error) {
+        // A pod changed or deleted meanwhile: the device's next report or the next transition sets it.
+        if (!hasCode(error, 'Conflict') && !hasCode(error, 'NotFound')) throw error;
+      }
+    }
   }
 
   #tick(): void {

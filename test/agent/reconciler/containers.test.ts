@@ -3,6 +3,7 @@ import { containerKey, createSpec, keyOfRecord, specHash } from '../../../agent/
 import {
   LABEL_CONTAINER,
   LABEL_DEVICE,
+  LABEL_GRACE_SECONDS,
   LABEL_POD_NAME,
   LABEL_POD_NAMESPACE,
   LABEL_POD_UID,
@@ -49,6 +50,7 @@ t.test('labels a created container with its device, pod, container and spec hash
     [LABEL_POD_UID]: 'uid-1',
     [LABEL_CONTAINER]: 'app',
     [LABEL_SPEC_HASH]: specHash(p, c),
+    [LABEL_GRACE_SECONDS]: String(p.terminationGracePeriodSeconds),
   });
 });
 

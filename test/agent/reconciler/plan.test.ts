@@ -101,7 +101,7 @@ t.test('leaves alone containers that are paused, restarting or in an unknown sta
 t.test('removes a container of a pod that is no longer desired', async (t) => {
   const gone = pod('gone');
   const record = engineContainer(gone, gone.containers[0]!);
-  t.same(plan(input([], [record])), [{ action: 'remove', id: record.id, name: record.name, graceSeconds: 10, reason: 'not desired' }]);
+  t.same(plan(input([], [record])), [{ action: 'remove', id: record.id, name: record.name, graceSeconds: gone.terminationGracePeriodSeconds, reason: 'not desired' }]);
 });
 
 t.test('removes the container of an earlier pod of the same name and creates one for the new pod', async (t) => {
@@ -257,7 +257,7 @@ t.test('stops a replaced container with the grace period its pod asks for', asyn
   t.match(plan(input([after], [engineContainer(before, before.containers[0]!)]))[0], { action: 'remove', graceSeconds: 3 });
 });
 
-t.test('stops a replaced container without a grace period when its pod asks for none', { todo: 'plan.ts reads a grace period of 0 as "unset" (`|| DEFAULT_GRACE_SECONDS`) and waits 10s' }, async (t) => {
+t.test('stops a replaced container without a grace period when its pod asks for none', async (t) => {
   const before = pod('web', { terminationGracePeriodSeconds: 0 });
   const after = pod('web', { terminationGracePeriodSeconds: 0, containers: [container('app', { image: 'localhost/busybox:v2' })] });
   t.match(plan(input([after], [engineContainer(before, before.containers[0]!)]))[0], { action: 'remove', graceSeconds: 0 });
@@ -265,7 +265,7 @@ t.test('stops a replaced container without a grace period when its pod asks for 
 
 t.test(
   'stops a container of a pod that is no longer desired with the grace period that pod asked for',
-  { todo: 'plan.ts removes "not desired" containers with DEFAULT_GRACE_SECONDS (10s): the pod grace period is not kept on the container, so a deleted pod is killed early' },
+
   async (t) => {
     const database = pod('database', { terminationGracePeriodSeconds: 60 });
     const record = engineContainer(database, database.containers[0]!);

@@ -113,7 +113,7 @@ t.test('a container of an outdated spec is not reported as the desired container
 
 t.test(
   'reports the container of the current spec even while an outdated one is still beside it',
-  { todo: 'status.ts picks one record per key (running first) before checking the spec hash, so a stale running container hides the current one' },
+
   async (t) => {
     const before = pod('web');
     const after = pod('web', { containers: [container('app', { image: 'localhost/busybox:v2' })] });
@@ -187,7 +187,7 @@ t.test('a pod without containers is Pending', async (t) => {
 
 t.test(
   'a pod under restart policy Always whose container just exited is not reported as finished',
-  { todo: 'status.ts reports a container due for an immediate restart as terminated, so phaseOf says Failed/Succeeded for an Always pod' },
+
   async (t) => {
     const web = pod('web');
     t.equal(statusOf(web, [exited(web, 1)]).phase, 'Running', 'exit 1');
@@ -197,7 +197,7 @@ t.test(
 
 t.test(
   'a pod under restart policy OnFailure whose container just failed is not reported as Failed',
-  { todo: 'status.ts reports a container due for an immediate restart as terminated, so phaseOf says Failed for an OnFailure pod that will restart' },
+
   async (t) => {
     const job = pod('job', { restartPolicy: 'OnFailure' });
     t.equal(statusOf(job, [exited(job, 1)]).phase, 'Running');

@@ -162,7 +162,7 @@ t.test('adds a key after a delay with addAfter', async (t) => {
 
 t.test(
   'retries a key that fails while a later requeue is pending after its back-off, not at the later time',
-  { todo: 'workqueue.ts addAfter keeps whichever delay was set first, so a pending long requeueAfterMs swallows the retry of a failure' },
+
   async (t) => {
     let calls = 0;
     const q = queue(
@@ -187,7 +187,7 @@ t.test(
 
 t.test(
   'keeps processing other keys when the error callback itself throws',
-  { todo: 'workqueue.ts calls onError unguarded inside #processKey: a throw there rejects the pump, leaves #running true forever (the queue stalls) and is an unhandled rejection' },
+
   async (t) => {
     const seen: string[] = [];
     const q = queue(
