@@ -56,7 +56,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 
     let fleet: FleetTopics | undefined;
     const events = new EventRecorder({ store, log, source: 'hub', publish: (event) => fleet?.event(event) });
-    stack.push(() => events.flushed());
+    events.start();
+    stack.push(() => events.stop());
     const lifecycle = new DeviceLifecycleController({
       store,
       events,

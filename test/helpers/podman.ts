@@ -239,6 +239,11 @@ export async function podmanKill(nameOrId: string, signal = 'KILL'): Promise<voi
   await run('podman', ['kill', '--signal', signal, nameOrId]);
 }
 
+/** Stops the container as a shutdown would (SIGTERM, then SIGKILL after a second). */
+export async function podmanStop(nameOrId: string): Promise<void> {
+  await run('podman', ['stop', '--time', '1', nameOrId]);
+}
+
 /** Standard output and error of the container, as one string. */
 export async function podmanLogs(nameOrId: string): Promise<string> {
   const { stdout, stderr } = await run('podman', ['logs', nameOrId]);

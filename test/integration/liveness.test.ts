@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { cli, getJson, restartAgent, startAgent, startHub, tempDir, waitFor } from '../helpers/fleet.js';
-import { podmanInspect, TEST_IMAGE } from '../helpers/podman.js';
+import { podmanInspect, podmanStop, TEST_IMAGE } from '../helpers/podman.js';
 
 async function deviceState(hub: Parameters<typeof getJson>[0], name: string): Promise<string | undefined> {
   const list = await getJson(hub, ['devices']);
@@ -111,4 +111,43 @@ spec:
   });
   t.equal(again.status.containerStatuses[0].containerID, containerId, 'the same container serves the pod');
   t.equal((await podmanInspect(containerId)).State.Status, 'running');
+});
+
+t.test('a device that reboots with the hub out of reach starts its pods again from its own state', async (t) => {
+  const hub = await startHub(t);
+  const agent = await startAgent(t, hub);
+  await waitFor('the device Ready', async () => (await deviceState(hub, agent.name)) === 'Ready');
+  const dir = await tempDir(t, 'manifests');
+  await writeFile(
+    join(dir, 'pod.yaml'),
+    `apiVersion: v1
+kind: Pod
+metadata:
+  name: autonomous
+spec:
+  containers:
+    - name: main
+      image: ${TEST_IMAGE}
+      command: ["sleep", "3600"]
+`,
+  );
+  await cli(hub, ['apply', '-f', join(dir, 'pod.yaml')]);
+  const pod = await waitFor('the pod Running', async () => {
+    const p = (await getJson(hub, ['pods'])).items[0];
+    return p?.status?.phase === 'Running' ? p : undefined;
+  });
+  const containerId = pod.status.containerStatuses[0].containerID as string;
+
+  // The hub goes away, then the device loses power: agent and container stop.
+  await hub.stop();
+  await agent.kill();
+  await podmanStop(containerId);
+  t.equal((await podmanInspect(containerId)).State.Status, 'exited', 'the container is down, as after a power cut');
+
+  await restartAgent(t, hub, agent);
+  const back = await waitFor('the container running again with no hub', async () => {
+    const state = (await podmanInspect(containerId)).State;
+    return state.Status === 'running' ? state : undefined;
+  });
+  t.equal(back.Running, true, 'the agent restarted the pod from its local state');
 });

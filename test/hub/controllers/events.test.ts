@@ -1,0 +1,44 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import t from 'tap';
+import type { FlotillaEvent } from '../../../shared/objects.js';
+import { EventRecorder } from '../../../hub/controllers/events.js';
+import { openStore } from '../../../hub/store/index.js';
+import type { Store } from '../../../hub/store/store.js';
+
+async function setup(t: Parameters<Parameters<typeof t.test>[1]>[0]): Promise<{ store: Store; recorder: EventRecorder; published: FlotillaEvent[] }> {
+  const dir = await mkdtemp(join(tmpdir(), 'flotilla-events-'));
+  const store = await openStore(undefined, { dataDir: dir });
+  t.teardown(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const published: FlotillaEvent[] = [];
+  const recorder = new EventRecorder({ store, log: pino({ level: 'silent' }), source: 'test', publish: (e) => published.push(e), ttlMs: 60_000 });
+  return { store, recorder, published };
+}
+
+const pod = { kind: 'Pod', name: 'web-1', namespace: 'default', uid: 'u1' };
+
+t.test('a repeated event is one event with a count, and each is published for MQTT tools', async (t) => {
+  const { store, recorder, published } = await setup(t);
+  recorder.record(pod, 'Warning', 'BackOff', 'restarting failed container');
+  recorder.record(pod, 'Warning', 'BackOff', 'restarting failed container');
+  recorder.record(pod, 'Normal', 'Scheduled', 'assigned to cam-1');
+  await recorder.flushed();
+  const { items } = await store.list('Event');
+  t.equal(items.length, 2);
+  t.equal(items.find((e) => e.reason === 'BackOff')?.count, 2);
+  t.same(published.map((e) => e.reason), ['BackOff', 'BackOff', 'Scheduled']);
+});
+
+t.test('events older than the TTL are swept away and newer ones kept', async (t) => {
+  const { store, recorder } = await setup(t);
+  recorder.record(pod, 'Normal', 'Scheduled', 'assigned to cam-1');
+  await recorder.flushed();
+  t.equal(await recorder.sweep(Date.now() + 30_000), 0, 'a young event stays');
+  t.equal(await recorder.sweep(Date.now() + 61_000), 1, 'an expired event goes');
+  t.same((await store.list('Event')).items, []);
+});
