@@ -256,6 +256,14 @@ export interface FlotillaEvent extends TypedObject {
 
 export type AnyObject = Pod | Deployment | Device | FlotillaEvent;
 
+/** A reference to an object, as Events and owners name it. */
+export function referenceTo(object: TypedObject): ObjectReference {
+  const reference: ObjectReference = { kind: object.kind, name: object.metadata.name };
+  if (object.metadata.namespace !== undefined) reference.namespace = object.metadata.namespace;
+  if (object.metadata.uid !== undefined) reference.uid = object.metadata.uid;
+  return reference;
+}
+
 /** Every kind the hub stores, with its API group and whether it lives in a namespace. */
 export const KINDS = {
   Pod: { apiVersion: 'v1', plural: 'pods', namespaced: true },

@@ -27,6 +27,19 @@ export function keyOfRecord(record: ContainerRecord): string | undefined {
   return uid && name ? containerKey(uid, name) : undefined;
 }
 
+/** The engine's containers by pod container key; containers without pod labels are left out. */
+export function groupByKey(records: readonly ContainerRecord[]): Map<string, ContainerRecord[]> {
+  const byKey = new Map<string, ContainerRecord[]>();
+  for (const record of records) {
+    const key = keyOfRecord(record);
+    if (key === undefined) continue;
+    const list = byKey.get(key);
+    if (list) list.push(record);
+    else byKey.set(key, [record]);
+  }
+  return byKey;
+}
+
 export function specHash(pod: DesiredPodMessage, container: DesiredContainerMessage): string {
   const canonical = JSON.stringify([
     pod.uid,

@@ -7,7 +7,7 @@ import type { DesiredContainerMessage, DesiredPodMessage } from '../../shared/pr
 import { backoffDelay } from '../../shared/backoff.js';
 import { LABEL_GRACE_SECONDS, LABEL_SPEC_HASH, type ContainerRecord } from '../runtime/runtime.js';
 import type { ContainerMemory } from '../state/local-state.js';
-import { containerKey, keyOfRecord, specHash } from './containers.js';
+import { containerKey, groupByKey, specHash } from './containers.js';
 
 export type Step =
   /** Pull if needed, create and start a container for a desired one that has none. */
@@ -60,14 +60,7 @@ export function restartAt(record: ContainerRecord, memory: Readonly<ContainerMem
 export function plan(input: PlanInput): Step[] {
   const removals: Step[] = [];
   const others: Step[] = [];
-  const byKey = new Map<string, ContainerRecord[]>();
-  for (const record of input.containers) {
-    const key = keyOfRecord(record);
-    if (key === undefined) continue;
-    const list = byKey.get(key);
-    if (list) list.push(record);
-    else byKey.set(key, [record]);
-  }
+  const byKey = groupByKey(input.containers);
 
   const desiredKeys = new Set<string>();
   for (const pod of input.pods) {

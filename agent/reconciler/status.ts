@@ -9,7 +9,7 @@ import type {
 } from '../../shared/proto/codec.js';
 import { LABEL_SPEC_HASH, type ContainerRecord } from '../runtime/runtime.js';
 import type { ContainerMemory } from '../state/local-state.js';
-import { containerKey, keyOfRecord, specHash } from './containers.js';
+import { containerKey, groupByKey, specHash } from './containers.js';
 import { restartAt, wantsRestart, type PlanInput } from './plan.js';
 
 export interface StatusInput {
@@ -21,14 +21,7 @@ export interface StatusInput {
 }
 
 export function podStatuses(input: StatusInput): PodStatusMessage[] {
-  const byKey = new Map<string, ContainerRecord[]>();
-  for (const record of input.containers) {
-    const key = keyOfRecord(record);
-    if (key === undefined) continue;
-    const list = byKey.get(key);
-    if (list) list.push(record);
-    else byKey.set(key, [record]);
-  }
+  const byKey = groupByKey(input.containers);
 
   return input.pods.map((pod) => {
     const containers = pod.containers.map((container): ContainerStatusMessage => {

@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hasCode } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
-import type { Deployment, Pod } from '../../../shared/objects.js';
+import { referenceTo, type Deployment, type Pod } from '../../../shared/objects.js';
 import type { Store, WatchEvent } from '../../store/store.js';
 import type { Controller } from '../controller.js';
 import type { EventSink } from '../events.js';
@@ -138,7 +138,7 @@ export class DeploymentController implements Controller {
     };
     const created = await this.#store.create(pod);
     this.#events.record(
-      { kind: 'Deployment', name: metadata.name, namespace: metadata.namespace ?? 'default', uid: metadata.uid ?? '' },
+      referenceTo(deployment),
       'Normal',
       'SuccessfulCreate',
       `created pod ${created.metadata.name}`,

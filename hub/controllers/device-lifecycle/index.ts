@@ -8,7 +8,7 @@
  */
 import { hasCode } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
-import type { Device, DeviceState, DeviceUsage } from '../../../shared/objects.js';
+import { referenceTo, type Device, type DeviceState, type DeviceUsage } from '../../../shared/objects.js';
 import type { BirthMessage, DeathMessage, HeartbeatMessage } from '../../../shared/proto/codec.js';
 import { podStatusOnLostDevice } from '../../dispatch/pod-status.js';
 import type { Store, WatchEvent } from '../../store/store.js';
@@ -194,7 +194,7 @@ export class DeviceLifecycleController implements Controller {
     const written = stored ? await store.update(next) : await store.create(next);
     if (live.birth === birth) delete live.birth;
     this.#written.set(name, state);
-    const involved = { kind: 'Device', name, uid: written.metadata.uid ?? '' };
+    const involved = referenceTo(written);
     if (!stored) events.record(involved, 'Normal', 'Registered', `device ${name} joined the fleet`);
     if (previous === 'Ready' && state !== 'Ready') await this.#markPodsNotReady(name, message);
     if (previous !== state) {

@@ -5,7 +5,7 @@
  */
 import { hasCode } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
-import type { Pod, PodCondition } from '../../../shared/objects.js';
+import { referenceTo, type Pod, type PodCondition } from '../../../shared/objects.js';
 import { assume, createScheduler, snapshotFleet, type Scheduler, type ScheduleResult } from '../../scheduler/schedule.js';
 import type { SchedulerConfig } from '../../scheduler/config.js';
 import type { Store, WatchEvent } from '../../store/store.js';
@@ -19,10 +19,6 @@ const RETRY_UNSCHEDULABLE_MS = 10_000;
 
 function isPending(pod: Pod): boolean {
   return !pod.spec.nodeName && (pod.status?.phase ?? 'Pending') === 'Pending';
-}
-
-function involved(pod: Pod) {
-  return { kind: 'Pod', name: pod.metadata.name, namespace: pod.metadata.namespace ?? 'default', uid: pod.metadata.uid ?? '' };
 }
 
 /** The PodScheduled message: the summary, then one line per device, for `describe pod`. */
@@ -95,7 +91,7 @@ export class SchedulingController implements Controller {
       if (hasCode(error, 'Conflict') || hasCode(error, 'NotFound')) return false;
       throw error;
     }
-    this.#events.record(involved(pod), 'Normal', 'Scheduled', `assigned ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name} to ${device}`);
+    this.#events.record(referenceTo(pod), 'Normal', 'Scheduled', `assigned ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name} to ${device}`);
     this.#log.debug({ pod: pod.metadata.name, device }, 'pod bound');
     return true;
   }
@@ -117,7 +113,7 @@ export class SchedulingController implements Controller {
       if (hasCode(error, 'Conflict') || hasCode(error, 'NotFound')) return;
       throw error;
     }
-    this.#events.record(involved(pod), 'Warning', 'FailedScheduling', result.message);
+    this.#events.record(referenceTo(pod), 'Warning', 'FailedScheduling', result.message);
   }
 }
 
