@@ -66,7 +66,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       onDeviceChanged: (device) => fleet?.deviceChanged(device),
     });
     fleet = new FleetTopics({ topics, store, live: (name) => lifecycle.live(name), publish: (t, v, r) => link.publishJson(t, v, r) });
-    ingest = new Ingest({ topics, store, lifecycle, log, onHeartbeat: (device) => void fleet?.heartbeat(device) });
+    ingest = new Ingest({ topics, store, lifecycle, log, events, onHeartbeat: (device) => void fleet?.heartbeat(device) });
 
     const manager = new ControllerManager(store, log);
     const lifecycleQueue = manager.add(lifecycle);

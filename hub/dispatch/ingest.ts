@@ -5,11 +5,13 @@
  */
 import { hasCode } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
+import { referenceTo } from '../../shared/objects.js';
 import { decode, MAX_PAYLOAD_BYTES, WireError, type StatusReportMessage } from '../../shared/proto/codec.js';
 import type { Topics } from '../../shared/topics.js';
 import type { DeviceLifecycleController } from '../controllers/device-lifecycle/index.js';
+import type { EventSink } from '../controllers/events.js';
 import type { Store } from '../store/store.js';
-import { podStatusFromReport, sameStatus } from './pod-status.js';
+import { podStatusEvents, podStatusFromReport, sameStatus } from './pod-status.js';
 
 export interface IngestCounters {
   received: number;
@@ -25,6 +27,7 @@ export class Ingest {
   readonly #lifecycle: DeviceLifecycleController;
   readonly #log: Logger;
   readonly #onHeartbeat: (device: string) => void;
+  readonly #events: EventSink | undefined;
   /** Status reports are applied one device at a time, in arrival order. */
   readonly #statusChains = new Map<string, Promise<void>>();
 
@@ -33,8 +36,10 @@ export class Ingest {
     store: Store;
     lifecycle: DeviceLifecycleController;
     log: Logger;
+    events?: EventSink;
     onHeartbeat?: (device: string) => void;
   }) {
+    this.#events = options.events;
     this.#onHeartbeat = options.onHeartbeat ?? (() => undefined);
     this.#topics = options.topics;
     this.#store = options.store;
@@ -108,6 +113,9 @@ export class Ingest {
         if (sameStatus(pod.status, status)) break;
         try {
           await this.#store.update({ ...pod, status });
+          for (const event of podStatusEvents(pod.status, status, device)) {
+            this.#events?.record(referenceTo(pod), event.type, event.reason, event.message);
+          }
           break;
         } catch (error) {
           if (hasCode(error, 'NotFound')) break;

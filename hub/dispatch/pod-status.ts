@@ -64,6 +64,47 @@ export function podStatusFromReport(pod: Pod, report: PodStatusMessage, observed
   return status;
 }
 
+export interface PodStatusEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+const WAITING_PROBLEMS = new Set(['ErrImagePull', 'ErrImageNeverPull', 'CreateContainerError', 'RunContainerError']);
+
+/**
+ * What a person would want in `describe pod` about a status change, as the kubelet reports
+ * it: containers started or restarted, back-offs, failures to pull or start, exits.
+ */
+export function podStatusEvents(before: PodStatus | undefined, after: PodStatus, device: string): PodStatusEvent[] {
+  const events: PodStatusEvent[] = [];
+  for (const now of after.containerStatuses ?? []) {
+    const was = before?.containerStatuses?.find((c) => c.name === now.name);
+    const name = now.name;
+    if (now.state.running && (!was?.state.running || was.state.running.startedAt !== now.state.running.startedAt)) {
+      events.push(
+        now.restartCount > (was?.restartCount ?? 0)
+          ? { type: 'Normal', reason: 'Restarted', message: `restarted container ${name} on ${device} (restart ${now.restartCount})` }
+          : { type: 'Normal', reason: 'Started', message: `started container ${name} on ${device}` },
+      );
+    }
+    const waiting = now.state.waiting;
+    if (waiting && waiting.reason !== was?.state.waiting?.reason) {
+      if (waiting.reason === 'CrashLoopBackOff') {
+        events.push({ type: 'Warning', reason: 'BackOff', message: waiting.message ?? `back-off restarting failed container ${name}` });
+      } else if (WAITING_PROBLEMS.has(waiting.reason)) {
+        events.push({ type: 'Warning', reason: 'Failed', message: `${waiting.reason}: ${waiting.message ?? ''}`.trim() });
+      }
+    }
+    const terminated = now.state.terminated;
+    if (terminated && !was?.state.terminated) {
+      const type = terminated.exitCode === 0 ? 'Normal' : 'Warning';
+      events.push({ type, reason: terminated.reason ?? 'Terminated', message: `container ${name} exited with code ${terminated.exitCode}` });
+    }
+  }
+  return events;
+}
+
 /**
  * A pod on a device that stopped answering: what it runs is unknown, so it is not Ready
  * (Kubernetes' node lifecycle does the same). The device's next report sets it right.

@@ -5,22 +5,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { cli, getJson, startAgent, startHub, tempDir, waitFor } from '../helpers/fleet.js';
-import { podmanInspect, podmanKill, TEST_IMAGE } from '../helpers/podman.js';
-
-function pod(name: string, restartPolicy: string): string {
-  return `apiVersion: v1
-kind: Pod
-metadata:
-  name: ${name}
-spec:
-  restartPolicy: ${restartPolicy}
-  containers:
-    - name: main
-      image: ${TEST_IMAGE}
-      command: ["sleep", "3600"]
-`;
-}
+import { cli, getJson, sleeperPodManifest, startAgent, startHub, tempDir, waitFor } from '../helpers/fleet.js';
+import { podmanInspect, podmanKill } from '../helpers/podman.js';
 
 interface PodJson {
   metadata: { name: string };
@@ -36,7 +22,7 @@ t.test('a killed container is restarted with back-off and its restarts are count
   const hub = await startHub(t);
   await startAgent(t, hub, { backoffSeconds: 2 });
   const dir = await tempDir(t, 'manifests');
-  await writeFile(join(dir, 'always.yaml'), pod('keeper', 'Always') + '---\n' + pod('once', 'Never'));
+  await writeFile(join(dir, 'always.yaml'), sleeperPodManifest('keeper', { restartPolicy: 'Always' }) + '---\n' + sleeperPodManifest('once', { restartPolicy: 'Never' }));
   t.equal((await cli(hub, ['apply', '-f', join(dir, 'always.yaml')])).code, 0);
 
   const keeper = await waitFor('the pods Running', async () => {
@@ -62,6 +48,9 @@ t.test('a killed container is restarted with back-off and its restarts are count
   await waitFor('the second restart', async () => (await podNamed(hub, 'keeper'))?.status?.containerStatuses?.[0]?.restartCount === 2);
   const table = await cli(hub, ['get', 'pods']);
   t.match(table.stdout, /keeper\s+1\/1\s+Running\s+2\b/, 'get pods shows two restarts');
+  const described = await cli(hub, ['describe', 'pod', 'keeper']);
+  t.match(described.stdout, /BackOff/, 'describe pod shows the back-off');
+  t.match(described.stdout, /Restarted/, 'and the restarts');
 
   // restartPolicy Never: a killed container stays down and the pod fails.
   const once = await podNamed(hub, 'once');

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { podStatusFromReport, sameStatus } from '../../../hub/dispatch/pod-status.js';
+import { podStatusEvents, podStatusFromReport, sameStatus } from '../../../hub/dispatch/pod-status.js';
 import type { Pod, PodStatus } from '../../../shared/objects.js';
 import type { ContainerStatusMessage, PodStatusMessage } from '../../../shared/proto/codec.js';
 
@@ -154,4 +154,22 @@ t.test('does not rewrite a pod whose status differs only in the generation the r
   const a = podStatusFromReport(boundPod(), report([reported()]), 4);
   const b = podStatusFromReport(boundPod(a), report([reported()]), 5);
   t.equal(sameStatus(a, b), true);
+});
+
+t.test('a status change becomes the events describe pod shows', async (t) => {
+  const running = (startedAt: string, restartCount: number) => ({
+    phase: 'Running' as const,
+    containerStatuses: [{ name: 'app', image: 'i', ready: true, restartCount, state: { running: { startedAt } } }],
+  });
+  const waiting = (reason: string, message: string) => ({
+    phase: 'Pending' as const,
+    containerStatuses: [{ name: 'app', image: 'i', ready: false, restartCount: 1, state: { waiting: { reason, message } } }],
+  });
+  t.match(podStatusEvents(undefined, running('2026-01-01T00:00:00.000Z', 0), 'cam-1'), [{ type: 'Normal', reason: 'Started', message: 'started container app on cam-1' }]);
+  t.match(podStatusEvents(running('2026-01-01T00:00:00.000Z', 0), running('2026-01-01T00:01:00.000Z', 1), 'cam-1'), [
+    { type: 'Normal', reason: 'Restarted', message: /restart 1/ },
+  ]);
+  t.match(podStatusEvents(running('2026-01-01T00:00:00.000Z', 0), waiting('CrashLoopBackOff', 'back-off 10s'), 'cam-1'), [{ type: 'Warning', reason: 'BackOff' }]);
+  t.match(podStatusEvents(undefined, waiting('ErrImagePull', 'no such image'), 'cam-1'), [{ type: 'Warning', reason: 'Failed', message: /ErrImagePull: no such image/ }]);
+  t.same(podStatusEvents(running('2026-01-01T00:00:00.000Z', 0), running('2026-01-01T00:00:00.000Z', 0), 'cam-1'), [], 'no change, no event');
 });
