@@ -4,13 +4,13 @@
  * stops every process and removes every container it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
-import { ensurePodmanService, ensureTestImage, removeDeviceContainers } from './podman.js';
+import { ensurePodmanService, ensureTestImage, removeDeviceContainers, TEST_IMAGE } from './podman.js';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(REPO, 'hub', 'cli', 'flotilla.ts');
@@ -219,6 +219,50 @@ export async function getJson<T = { items: Record<string, any>[] }>(hub: HubProc
 export async function api<T = any>(hub: Pick<HubProcess, 'apiUrl'>, path: string, init?: RequestInit): Promise<T> {
   const response = await fetch(`${hub.apiUrl}${path}`, init);
   return (await response.json()) as T;
+}
+
+/** The state a device is in (Ready, NotReady, Offline), as `flotilla get devices` shows it. */
+export async function deviceState(hub: HubProcess, name: string): Promise<string | undefined> {
+  const list = await getJson(hub, ['devices']);
+  return list.items.find((d) => d.metadata.name === name)?.status?.state as string | undefined;
+}
+
+/**
+ * A Pod manifest with one container, `main`, that sleeps for an hour in the test image.
+ * `spec` adds fields to the pod spec, e.g. `{ restartPolicy: 'Never' }`.
+ */
+export function sleeperPodManifest(name: string, spec: Record<string, unknown> = {}): string {
+  // JSON is YAML, so any value can go in as it is.
+  const extra = Object.entries(spec).map(([field, value]) => `  ${field}: ${JSON.stringify(value)}\n`);
+  return `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+spec:
+${extra.join('')}  containers:
+    - name: main
+      image: ${TEST_IMAGE}
+      command: ["sleep", "3600"]
+`;
+}
+
+/**
+ * A pod as `flotilla get pods -o json` shows it, with the ID of its one container. The JSON
+ * is typed loosely (`any`), as `getJson` gives it: the checks reach into it field by field.
+ */
+export type RunningPod = Record<string, any> & { containerId: string };
+
+/** Applies a sleeper pod (see `sleeperPodManifest`) with the CLI and waits until it is Running. */
+export async function applySleeperPod(t: Test, hub: HubProcess, name: string, spec: Record<string, unknown> = {}): Promise<RunningPod> {
+  const file = join(await tempDir(t, 'manifests'), `${name}.yaml`);
+  await writeFile(file, sleeperPodManifest(name, spec));
+  const applied = await cli(hub, ['apply', '-f', file]);
+  if (applied.code !== 0) throw new Error(`flotilla apply of pod ${name} failed: ${applied.stderr}`);
+  const pod = await waitFor(`the pod ${name} Running`, async () => {
+    const found = (await getJson(hub, ['pods'])).items.find((p) => p.metadata.name === name);
+    return found?.status?.phase === 'Running' ? found : undefined;
+  });
+  return { ...pod, containerId: pod.status.containerStatuses[0].containerID as string };
 }
 
 export async function tempDir(t: Test, prefix: string): Promise<string> {

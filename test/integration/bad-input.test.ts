@@ -8,7 +8,7 @@ import mqtt from 'mqtt';
 import t from 'tap';
 import { encode } from '../../shared/proto/codec.js';
 import { Topics, agentClientId } from '../../shared/topics.js';
-import { api, cli, freePort, getJson, startAgent, startHub, tempDir, waitFor } from '../helpers/fleet.js';
+import { api, applySleeperPod, cli, deviceState, freePort, getJson, startAgent, startHub, tempDir, waitFor } from '../helpers/fleet.js';
 import { TEST_IMAGE } from '../helpers/podman.js';
 
 const topics = new Topics();
@@ -75,26 +75,8 @@ t.test('the CLI says in one line where it looked for a hub that is not there', a
 t.test('malformed, oversized and forged device messages are dropped and touch no other device', async (t) => {
   const hub = await startHub(t);
   const agent = await startAgent(t, hub, { labels: 'role=victim' });
-  await waitFor('the device Ready', async () => (await getJson(hub, ['devices'])).items[0]?.status?.state === 'Ready');
-  const dir = await tempDir(t, 'manifests');
-  await writeFile(
-    join(dir, 'pod.yaml'),
-    `apiVersion: v1
-kind: Pod
-metadata:
-  name: precious
-spec:
-  containers:
-    - name: main
-      image: ${TEST_IMAGE}
-      command: ["sleep", "3600"]
-`,
-  );
-  await cli(hub, ['apply', '-f', join(dir, 'pod.yaml')]);
-  const pod = await waitFor('the pod Running', async () => {
-    const p = (await getJson(hub, ['pods'])).items[0];
-    return p?.status?.phase === 'Running' ? p : undefined;
-  });
+  await waitFor('the device Ready', async () => (await deviceState(hub, agent.name)) === 'Ready');
+  const pod = await applySleeperPod(t, hub, 'precious');
 
   // A device of its own sends garbage, an oversized payload, and a report about someone else's pod.
   const rogueName = 'test-rogue';

@@ -4,43 +4,15 @@
  *
  * The hub runs here with notReadyAfter 4 s and offlineAfter 8 s (defaults: 30 s and 90 s).
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import t from 'tap';
-import { cli, getJson, restartAgent, startAgent, startHub, tempDir, waitFor } from '../helpers/fleet.js';
-import { podmanInspect, podmanStop, TEST_IMAGE } from '../helpers/podman.js';
-
-async function deviceState(hub: Parameters<typeof getJson>[0], name: string): Promise<string | undefined> {
-  const list = await getJson(hub, ['devices']);
-  return list.items.find((d) => d.metadata.name === name)?.status?.state as string | undefined;
-}
+import { applySleeperPod, cli, deviceState, getJson, restartAgent, startAgent, startHub, waitFor } from '../helpers/fleet.js';
+import { podmanInspect, podmanStop } from '../helpers/podman.js';
 
 t.test('a killed agent goes NotReady at once by its Last Will, then Offline, and comes back adopting its containers', async (t) => {
   const hub = await startHub(t, { notReadyAfterSeconds: 4, offlineAfterSeconds: 8 });
   const agent = await startAgent(t, hub, { labels: 'role=sensor' });
   await waitFor('the device Ready', async () => (await deviceState(hub, agent.name)) === 'Ready');
-  const dir = await tempDir(t, 'manifests');
-  await writeFile(
-    join(dir, 'pod.yaml'),
-    `apiVersion: v1
-kind: Pod
-metadata:
-  name: sensor-reader
-spec:
-  nodeSelector:
-    role: sensor
-  containers:
-    - name: main
-      image: ${TEST_IMAGE}
-      command: ["sleep", "3600"]
-`,
-  );
-  await cli(hub, ['apply', '-f', join(dir, 'pod.yaml')]);
-  const pod = await waitFor('the pod Running', async () => {
-    const p = (await getJson(hub, ['pods'])).items[0];
-    return p?.status?.phase === 'Running' ? p : undefined;
-  });
-  const containerId = pod.status.containerStatuses[0].containerID as string;
+  const { containerId } = await applySleeperPod(t, hub, 'sensor-reader', { nodeSelector: { role: 'sensor' } });
   const startedAt = (await podmanInspect(containerId)).State as unknown as { StartedAt: string };
 
   const killedAt = Date.now();
@@ -79,26 +51,7 @@ t.test('a device keeps its state across a hub restart and its pods keep running'
   const hub = await startHub(t, { notReadyAfterSeconds: 4, offlineAfterSeconds: 8 });
   const agent = await startAgent(t, hub);
   await waitFor('the device Ready', async () => (await deviceState(hub, agent.name)) === 'Ready');
-  const dir = await tempDir(t, 'manifests');
-  await writeFile(
-    join(dir, 'pod.yaml'),
-    `apiVersion: v1
-kind: Pod
-metadata:
-  name: survivor
-spec:
-  containers:
-    - name: main
-      image: ${TEST_IMAGE}
-      command: ["sleep", "3600"]
-`,
-  );
-  await cli(hub, ['apply', '-f', join(dir, 'pod.yaml')]);
-  const pod = await waitFor('the pod Running', async () => {
-    const p = (await getJson(hub, ['pods'])).items[0];
-    return p?.status?.phase === 'Running' ? p : undefined;
-  });
-  const containerId = pod.status.containerStatuses[0].containerID as string;
+  const { containerId } = await applySleeperPod(t, hub, 'survivor');
 
   await hub.stop();
   const port = new URL(hub.apiUrl).port;
@@ -117,26 +70,7 @@ t.test('a device that reboots with the hub out of reach starts its pods again fr
   const hub = await startHub(t);
   const agent = await startAgent(t, hub);
   await waitFor('the device Ready', async () => (await deviceState(hub, agent.name)) === 'Ready');
-  const dir = await tempDir(t, 'manifests');
-  await writeFile(
-    join(dir, 'pod.yaml'),
-    `apiVersion: v1
-kind: Pod
-metadata:
-  name: autonomous
-spec:
-  containers:
-    - name: main
-      image: ${TEST_IMAGE}
-      command: ["sleep", "3600"]
-`,
-  );
-  await cli(hub, ['apply', '-f', join(dir, 'pod.yaml')]);
-  const pod = await waitFor('the pod Running', async () => {
-    const p = (await getJson(hub, ['pods'])).items[0];
-    return p?.status?.phase === 'Running' ? p : undefined;
-  });
-  const containerId = pod.status.containerStatuses[0].containerID as string;
+  const { containerId } = await applySleeperPod(t, hub, 'autonomous');
 
   // The hub goes away, then the device loses power: agent and container stop.
   await hub.stop();

@@ -22,7 +22,8 @@ t.test('a killed container is restarted with back-off and its restarts are count
   const hub = await startHub(t);
   await startAgent(t, hub, { backoffSeconds: 2 });
   const dir = await tempDir(t, 'manifests');
-  await writeFile(join(dir, 'always.yaml'), sleeperPodManifest('keeper', { restartPolicy: 'Always' }) + '---\n' + sleeperPodManifest('once', { restartPolicy: 'Never' }));
+  const keeperAndOnce = [sleeperPodManifest('keeper', { restartPolicy: 'Always' }), sleeperPodManifest('once', { restartPolicy: 'Never' })];
+  await writeFile(join(dir, 'always.yaml'), keeperAndOnce.join('---\n'));
   t.equal((await cli(hub, ['apply', '-f', join(dir, 'always.yaml')])).code, 0);
 
   const keeper = await waitFor('the pods Running', async () => {

@@ -8,16 +8,7 @@ import {
   parseLabelChanges,
   parseLabelList,
 } from '../../shared/labels.js';
-
-function invalidMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FlotillaError && error.code === 'Invalid') return error.message;
-    throw error;
-  }
-  throw new Error('expected an Invalid error');
-}
+import { invalidMessage } from '../helpers/errors.js';
 
 t.test('accepts the label keys Kubernetes accepts', async (t) => {
   for (const key of ['role', 'Role', 'a', 'site.zone_1-b', 'example.com/role', 'flotilla.io/arch', 'x'.repeat(63)]) {

@@ -1,16 +1,7 @@
 import t from 'tap';
-import { FlotillaError } from '../../shared/errors.js';
+import type { FlotillaError } from '../../shared/errors.js';
 import { cpuProblem, formatCpu, formatMemory, memoryProblem, parseCpu, parseMemory } from '../../shared/quantity.js';
-
-function invalidMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FlotillaError && error.code === 'Invalid') return error.message;
-    throw error;
-  }
-  throw new Error('expected an Invalid error');
-}
+import { invalidMessage } from '../helpers/errors.js';
 
 t.test('CPU reads as millicores from cores, fractions, millis and numbers', async (t) => {
   const cases: [string | number, number][] = [

@@ -1,9 +1,9 @@
 import t from 'tap';
 import type { Test } from 'tap';
-import { FlotillaError } from '../../shared/errors.js';
-import type { FieldError } from '../../shared/errors.js';
+import type { FieldError, FlotillaError } from '../../shared/errors.js';
 import type { Deployment, Device, Pod } from '../../shared/objects.js';
 import { defaultPullPolicy, validateManifest, validateObjectName } from '../../shared/validation.js';
+import { invalidError } from '../helpers/errors.js';
 
 // Manifests as parsed YAML gives them: plain data, typed loosely on purpose.
 type Manifest = Record<string, unknown>;
@@ -41,13 +41,7 @@ function device(spec?: unknown, metadata: Manifest = {}): Manifest {
 }
 
 function refusal(input: unknown, index?: number): FlotillaError {
-  try {
-    validateManifest(input, index);
-  } catch (error) {
-    if (error instanceof FlotillaError && error.code === 'Invalid') return error;
-    throw error;
-  }
-  throw new Error('expected the manifest to be refused');
+  return invalidError(() => validateManifest(input, index));
 }
 
 function problems(input: unknown): FieldError[] {

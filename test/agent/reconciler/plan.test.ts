@@ -1,59 +1,9 @@
 import t from 'tap';
-import { createSpec } from '../../../agent/reconciler/containers.js';
 import { plan, restartAt, wantsRestart, type PlanInput, type Step } from '../../../agent/reconciler/plan.js';
 import { LABEL_DEVICE, type ContainerRecord } from '../../../agent/runtime/runtime.js';
 import type { ContainerMemory } from '../../../agent/state/local-state.js';
 import type { DesiredContainerMessage, DesiredPodMessage } from '../../../shared/proto/codec.js';
-
-const DEVICE = 'pi-1';
-const NOW = 1_700_000_000_000;
-const BACKOFF = { baseMs: 10_000, maxMs: 300_000 };
-
-function container(name = 'app', overrides: Partial<DesiredContainerMessage> = {}): DesiredContainerMessage {
-  return {
-    name,
-    image: 'localhost/busybox:test',
-    command: [],
-    args: [],
-    env: [],
-    ports: [],
-    cpuMillis: 0,
-    memoryBytes: 0,
-    imagePullPolicy: 'IfNotPresent',
-    ...overrides,
-  };
-}
-
-function pod(name: string, overrides: Partial<DesiredPodMessage> = {}): DesiredPodMessage {
-  return {
-    namespace: 'default',
-    name,
-    uid: `uid-${name}`,
-    restartPolicy: 'Always',
-    containers: [container()],
-    terminationGracePeriodSeconds: 30,
-    ...overrides,
-  };
-}
-
-let nextId = 0;
-/** An engine container as the agent created it for this pod's container. */
-function engineContainer(p: DesiredPodMessage, c: DesiredContainerMessage, overrides: Partial<ContainerRecord> = {}): ContainerRecord {
-  const spec = createSpec(DEVICE, p, c);
-  return {
-    id: `c${++nextId}`,
-    name: spec.name,
-    image: spec.image,
-    labels: spec.labels,
-    state: 'running',
-    startedAt: NOW - 60_000,
-    ...overrides,
-  };
-}
-
-function exited(p: DesiredPodMessage, exitCode: number, overrides: Partial<ContainerRecord> = {}): ContainerRecord {
-  return engineContainer(p, p.containers[0]!, { state: 'exited', exitCode, startedAt: NOW - 2_000, finishedAt: NOW - 1_000, ...overrides });
-}
+import { BACKOFF, desiredContainer, desiredPod, DEVICE, engineContainer, exitedContainer, NOW } from '../../helpers/desired-pods.js';
 
 function input(
   pods: DesiredPodMessage[],
@@ -69,7 +19,7 @@ function actions(steps: Step[]): string[] {
 }
 
 t.test('creates a container for a desired one the engine does not have', async (t) => {
-  const web = pod('web');
+  const web = desiredPod('web');
   const steps = plan(input([web], []));
   t.equal(steps.length, 1);
   const [step] = steps;
@@ -81,40 +31,40 @@ t.test('creates a container for a desired one the engine does not have', async (
 });
 
 t.test('creates only the missing container of a pod whose other container runs', async (t) => {
-  const web = pod('web', { containers: [container('app'), container('sidecar')] });
+  const web = desiredPod('web', { containers: [desiredContainer('app'), desiredContainer('sidecar')] });
   const steps = plan(input([web], [engineContainer(web, web.containers[0]!)]));
   t.same(steps.map((s) => [s.action, 'key' in s ? s.key : '']), [['create', 'uid-web/sidecar']]);
 });
 
 t.test('adopts a running container with the right spec after an agent restart: nothing to do', async (t) => {
-  const web = pod('web');
+  const web = desiredPod('web');
   t.same(plan(input([web], [engineContainer(web, web.containers[0]!)])), []);
 });
 
 t.test('leaves alone containers that are paused, restarting or in an unknown state', async (t) => {
   for (const state of ['paused', 'restarting', 'unknown'] as const) {
-    const web = pod('web');
+    const web = desiredPod('web');
     t.same(plan(input([web], [engineContainer(web, web.containers[0]!, { state })])), [], state);
   }
 });
 
 t.test('removes a container of a pod that is no longer desired', async (t) => {
-  const gone = pod('gone');
+  const gone = desiredPod('gone');
   const record = engineContainer(gone, gone.containers[0]!);
   t.same(plan(input([], [record])), [{ action: 'remove', id: record.id, name: record.name, graceSeconds: gone.terminationGracePeriodSeconds, reason: 'not desired' }]);
 });
 
 t.test('removes the container of an earlier pod of the same name and creates one for the new pod', async (t) => {
-  const before = pod('web', { uid: 'uid-1' });
-  const after = pod('web', { uid: 'uid-2' });
+  const before = desiredPod('web', { uid: 'uid-1' });
+  const after = desiredPod('web', { uid: 'uid-2' });
   const steps = plan(input([after], [engineContainer(before, before.containers[0]!)]));
   t.same(actions(steps), ['remove', 'create']);
   t.match(steps[0], { reason: 'not desired' });
 });
 
 t.test('replaces a container whose spec changed, removing the old one first', async (t) => {
-  const before = pod('web');
-  const after = pod('web', { containers: [container('app', { image: 'localhost/busybox:v2' })] });
+  const before = desiredPod('web', { terminationGracePeriodSeconds: 30 });
+  const after = desiredPod('web', { terminationGracePeriodSeconds: 30, containers: [desiredContainer('app', { image: 'localhost/busybox:v2' })] });
   const old = engineContainer(before, before.containers[0]!);
   const steps = plan(input([after], [old]));
   t.same(actions(steps), ['remove', 'create']);
@@ -132,20 +82,20 @@ t.test('treats a changed limit, env, port or command as a spec change', async (t
     { args: ['--verbose'] },
   ];
   for (const change of changes) {
-    const before = pod('web');
-    const after = pod('web', { containers: [container('app', change)] });
+    const before = desiredPod('web');
+    const after = desiredPod('web', { containers: [desiredContainer('app', change)] });
     t.same(actions(plan(input([after], [engineContainer(before, before.containers[0]!)]))), ['remove', 'create'], JSON.stringify(change));
   }
 });
 
 t.test('does not recreate a container when only its pull policy or the pod restart policy changed', async (t) => {
-  const before = pod('web');
-  const after = pod('web', { restartPolicy: 'OnFailure', containers: [container('app', { imagePullPolicy: 'Always' })] });
+  const before = desiredPod('web');
+  const after = desiredPod('web', { restartPolicy: 'OnFailure', containers: [desiredContainer('app', { imagePullPolicy: 'Always' })] });
   t.same(plan(input([after], [engineContainer(before, before.containers[0]!)])), []);
 });
 
 t.test('removes duplicates of a container, keeping the running one', async (t) => {
-  const web = pod('web');
+  const web = desiredPod('web');
   const c = web.containers[0]!;
   const stopped = engineContainer(web, c, { state: 'exited', exitCode: 0, startedAt: NOW - 1_000, finishedAt: NOW - 500 });
   const running = engineContainer(web, c, { state: 'running', startedAt: NOW - 90_000 });
@@ -157,7 +107,7 @@ t.test('removes duplicates of a container, keeping the running one', async (t) =
 });
 
 t.test('among duplicates none of which runs, keeps the most recently started', async (t) => {
-  const web = pod('web', { restartPolicy: 'Never' });
+  const web = desiredPod('web', { restartPolicy: 'Never', terminationGracePeriodSeconds: 30 });
   const c = web.containers[0]!;
   const older = engineContainer(web, c, { state: 'exited', exitCode: 0, startedAt: NOW - 50_000, finishedAt: NOW - 40_000 });
   const newer = engineContainer(web, c, { state: 'exited', exitCode: 0, startedAt: NOW - 5_000, finishedAt: NOW - 4_000 });
@@ -165,7 +115,7 @@ t.test('among duplicates none of which runs, keeps the most recently started', a
 });
 
 t.test('starts a container that was created but never started', async (t) => {
-  const web = pod('web');
+  const web = desiredPod('web');
   const created = engineContainer(web, web.containers[0]!, { state: 'created', startedAt: undefined });
   t.same(plan(input([web], [created])), [{ action: 'start', key: 'uid-web/app', id: created.id }]);
 });
@@ -177,31 +127,31 @@ t.test('ignores engine containers that carry no pod labels', async (t) => {
 });
 
 t.test('puts every removal before any create, start or restart', async (t) => {
-  const a = pod('a');
-  const b = pod('b');
-  const gone = pod('gone');
-  const steps = plan(input([a, b], [exited(a, 1), engineContainer(gone, gone.containers[0]!)]));
+  const a = desiredPod('a');
+  const b = desiredPod('b');
+  const gone = desiredPod('gone');
+  const steps = plan(input([a, b], [exitedContainer(a, 1), engineContainer(gone, gone.containers[0]!)]));
   t.same(actions(steps), ['remove', 'restart', 'create']);
 });
 
 t.test('restart policy Always restarts an exited container at once the first time', async (t) => {
   for (const exitCode of [0, 1, 137]) {
-    const web = pod('web');
-    const record = exited(web, exitCode);
+    const web = desiredPod('web');
+    const record = exitedContainer(web, exitCode);
     t.same(plan(input([web], [record])), [{ action: 'restart', key: 'uid-web/app', id: record.id }], `exit ${exitCode}`);
   }
 });
 
 t.test('restarts a dead container under restart policy Always', async (t) => {
-  const web = pod('web');
-  const record = exited(web, 1, { state: 'dead' });
+  const web = desiredPod('web');
+  const record = exitedContainer(web, 1, { state: 'dead' });
   t.same(actions(plan(input([web], [record]))), ['restart']);
 });
 
 t.test('after a restart, a crashed container waits out a back-off that doubles per restart up to the maximum', async (t) => {
-  const web = pod('web');
+  const web = desiredPod('web');
   const finishedAt = NOW - 1_000;
-  const record = exited(web, 1, { finishedAt, startedAt: finishedAt - 500 });
+  const record = exitedContainer(web, 1, { finishedAt, startedAt: finishedAt - 500 });
   const expected: [number, number][] = [
     [1, 10_000],
     [2, 20_000],
@@ -218,48 +168,48 @@ t.test('after a restart, a crashed container waits out a back-off that doubles p
 });
 
 t.test('restarts a backed-off container once its back-off has passed, not before', async (t) => {
-  const web = pod('web');
+  const web = desiredPod('web');
   const finishedAt = NOW - 1_000;
-  const record = exited(web, 1, { finishedAt, startedAt: finishedAt - 500 });
+  const record = exitedContainer(web, 1, { finishedAt, startedAt: finishedAt - 500 });
   const memory = { 'uid-web/app': { restartCount: 2 } };
   t.same(actions(plan(input([web], [record], memory, finishedAt + 19_999))), ['wait']);
   t.same(actions(plan(input([web], [record], memory, finishedAt + 20_000))), ['restart']);
 });
 
 t.test('restarts at once a container that ran for long before it exited, whatever its restart count', async (t) => {
-  const web = pod('web');
+  const web = desiredPod('web');
   const finishedAt = NOW - 1_000;
-  const record = exited(web, 1, { finishedAt, startedAt: finishedAt - 2 * BACKOFF.maxMs - 1 });
+  const record = exitedContainer(web, 1, { finishedAt, startedAt: finishedAt - 2 * BACKOFF.maxMs - 1 });
   t.same(actions(plan(input([web], [record], { 'uid-web/app': { restartCount: 9 } }))), ['restart']);
 });
 
 t.test('restart policy OnFailure restarts only a container that exited non-zero', async (t) => {
-  const web = pod('web', { restartPolicy: 'OnFailure' });
-  t.same(plan(input([web], [exited(web, 0)])), []);
-  t.same(actions(plan(input([web], [exited(web, 2)]))), ['restart']);
+  const web = desiredPod('web', { restartPolicy: 'OnFailure' });
+  t.same(plan(input([web], [exitedContainer(web, 0)])), []);
+  t.same(actions(plan(input([web], [exitedContainer(web, 2)]))), ['restart']);
 });
 
 t.test('restart policy Never never restarts, whatever the exit code', async (t) => {
-  const web = pod('web', { restartPolicy: 'Never' });
-  t.same(plan(input([web], [exited(web, 0)])), []);
-  t.same(plan(input([web], [exited(web, 1)])), []);
-  t.same(plan(input([web], [exited(web, 1, { oomKilled: true })])), []);
+  const web = desiredPod('web', { restartPolicy: 'Never' });
+  t.same(plan(input([web], [exitedContainer(web, 0)])), []);
+  t.same(plan(input([web], [exitedContainer(web, 1)])), []);
+  t.same(plan(input([web], [exitedContainer(web, 1, { oomKilled: true })])), []);
 });
 
 t.test('treats a missing restart policy (an older hub) as Always', async (t) => {
-  const web = pod('web', { restartPolicy: '' });
-  t.same(actions(plan(input([web], [exited(web, 0)]))), ['restart']);
+  const web = desiredPod('web', { restartPolicy: '' });
+  t.same(actions(plan(input([web], [exitedContainer(web, 0)]))), ['restart']);
 });
 
 t.test('stops a replaced container with the grace period its pod asks for', async (t) => {
-  const before = pod('web', { terminationGracePeriodSeconds: 3 });
-  const after = pod('web', { terminationGracePeriodSeconds: 3, containers: [container('app', { image: 'localhost/busybox:v2' })] });
+  const before = desiredPod('web', { terminationGracePeriodSeconds: 3 });
+  const after = desiredPod('web', { terminationGracePeriodSeconds: 3, containers: [desiredContainer('app', { image: 'localhost/busybox:v2' })] });
   t.match(plan(input([after], [engineContainer(before, before.containers[0]!)]))[0], { action: 'remove', graceSeconds: 3 });
 });
 
 t.test('stops a replaced container without a grace period when its pod asks for none', async (t) => {
-  const before = pod('web', { terminationGracePeriodSeconds: 0 });
-  const after = pod('web', { terminationGracePeriodSeconds: 0, containers: [container('app', { image: 'localhost/busybox:v2' })] });
+  const before = desiredPod('web', { terminationGracePeriodSeconds: 0 });
+  const after = desiredPod('web', { terminationGracePeriodSeconds: 0, containers: [desiredContainer('app', { image: 'localhost/busybox:v2' })] });
   t.match(plan(input([after], [engineContainer(before, before.containers[0]!)]))[0], { action: 'remove', graceSeconds: 0 });
 });
 
@@ -267,7 +217,7 @@ t.test(
   'stops a container of a pod that is no longer desired with the grace period that pod asked for',
 
   async (t) => {
-    const database = pod('database', { terminationGracePeriodSeconds: 60 });
+    const database = desiredPod('database', { terminationGracePeriodSeconds: 60 });
     const record = engineContainer(database, database.containers[0]!);
     t.match(plan(input([], [record]))[0], { action: 'remove', reason: 'not desired', graceSeconds: 60 });
   },
@@ -282,8 +232,8 @@ t.test('wantsRestart follows the restart policy', async (t) => {
 });
 
 t.test('restartAt is the finish time itself for a container never restarted before', async (t) => {
-  const web = pod('web');
-  const record = exited(web, 1);
+  const web = desiredPod('web');
+  const record = exitedContainer(web, 1);
   t.equal(restartAt(record, undefined, BACKOFF), record.finishedAt);
   t.equal(restartAt(record, { restartCount: 0 }, BACKOFF), record.finishedAt);
 });

@@ -1,50 +1,9 @@
 import t from 'tap';
-import { createSpec } from '../../../agent/reconciler/containers.js';
 import { podStatuses, type StatusInput } from '../../../agent/reconciler/status.js';
 import type { ContainerRecord } from '../../../agent/runtime/runtime.js';
 import type { ContainerMemory } from '../../../agent/state/local-state.js';
-import type { DesiredContainerMessage, DesiredPodMessage, PodStatusMessage } from '../../../shared/proto/codec.js';
-
-const DEVICE = 'pi-1';
-const NOW = 1_700_000_000_000;
-const BACKOFF = { baseMs: 10_000, maxMs: 300_000 };
-
-function container(name = 'app', overrides: Partial<DesiredContainerMessage> = {}): DesiredContainerMessage {
-  return {
-    name,
-    image: 'localhost/busybox:test',
-    command: [],
-    args: [],
-    env: [],
-    ports: [],
-    cpuMillis: 0,
-    memoryBytes: 0,
-    imagePullPolicy: 'IfNotPresent',
-    ...overrides,
-  };
-}
-
-function pod(name: string, overrides: Partial<DesiredPodMessage> = {}): DesiredPodMessage {
-  return {
-    namespace: 'default',
-    name,
-    uid: `uid-${name}`,
-    restartPolicy: 'Always',
-    containers: [container()],
-    terminationGracePeriodSeconds: 10,
-    ...overrides,
-  };
-}
-
-let nextId = 0;
-function engineContainer(p: DesiredPodMessage, c: DesiredContainerMessage, overrides: Partial<ContainerRecord> = {}): ContainerRecord {
-  const spec = createSpec(DEVICE, p, c);
-  return { id: `c${++nextId}`, name: spec.name, image: spec.image, labels: spec.labels, state: 'running', startedAt: NOW - 60_000, ...overrides };
-}
-
-function exited(p: DesiredPodMessage, exitCode: number, overrides: Partial<ContainerRecord> = {}): ContainerRecord {
-  return engineContainer(p, p.containers[0]!, { state: 'exited', exitCode, startedAt: NOW - 2_000, finishedAt: NOW - 1_000, ...overrides });
-}
+import type { DesiredPodMessage, PodStatusMessage } from '../../../shared/proto/codec.js';
+import { BACKOFF, desiredContainer, desiredPod, engineContainer, exitedContainer, NOW } from '../../helpers/desired-pods.js';
 
 function statusOf(
   p: DesiredPodMessage,
@@ -59,7 +18,7 @@ function statusOf(
 }
 
 t.test('a pod whose containers all run is Running and its containers ready', async (t) => {
-  const web = pod('web', { containers: [container('app'), container('sidecar')] });
+  const web = desiredPod('web', { containers: [desiredContainer('app'), desiredContainer('sidecar')] });
   const records = web.containers.map((c) => engineContainer(web, c));
   const status = statusOf(web, records);
   t.match(status, { namespace: 'default', name: 'web', uid: 'uid-web', phase: 'Running', reason: '', message: '' });
@@ -74,21 +33,21 @@ t.test('a pod whose containers all run is Running and its containers ready', asy
 });
 
 t.test('a paused container counts as running but not ready', async (t) => {
-  const web = pod('web');
+  const web = desiredPod('web');
   const status = statusOf(web, [engineContainer(web, web.containers[0]!, { state: 'paused' })]);
   t.equal(status.phase, 'Running');
   t.match(status.containers[0], { state: 'running', ready: false });
 });
 
 t.test('a pod with no container yet is Pending with its containers ContainerCreating', async (t) => {
-  const status = statusOf(pod('web'), []);
+  const status = statusOf(desiredPod('web'), []);
   t.equal(status.phase, 'Pending');
   t.match(status.containers[0], { state: 'waiting', reason: 'ContainerCreating', ready: false, containerId: '' });
   t.equal(status.reason, '', 'ContainerCreating is the ordinary wait, not a reason to show on the pod');
 });
 
 t.test('a container created but not started yet is ContainerCreating', async (t) => {
-  const web = pod('web');
+  const web = desiredPod('web');
   const status = statusOf(web, [engineContainer(web, web.containers[0]!, { state: 'created', startedAt: undefined })]);
   t.equal(status.phase, 'Pending');
   t.match(status.containers[0], { state: 'waiting', reason: 'ContainerCreating' });
@@ -96,7 +55,7 @@ t.test('a container created but not started yet is ContainerCreating', async (t)
 
 t.test('a pod whose image cannot be pulled shows the remembered error as its reason', async (t) => {
   const memory = { 'uid-web/app': { restartCount: 0, lastError: { reason: 'ErrImagePull', message: 'image localhost/nope:1 not found' } } };
-  const status = statusOf(pod('web'), [], memory);
+  const status = statusOf(desiredPod('web'), [], memory);
   t.equal(status.phase, 'Pending');
   t.match(status.containers[0], { state: 'waiting', reason: 'ErrImagePull', message: 'image localhost/nope:1 not found' });
   t.equal(status.reason, 'ErrImagePull');
@@ -104,8 +63,8 @@ t.test('a pod whose image cannot be pulled shows the remembered error as its rea
 });
 
 t.test('a container of an outdated spec is not reported as the desired container', async (t) => {
-  const before = pod('web');
-  const after = pod('web', { containers: [container('app', { image: 'localhost/busybox:v2' })] });
+  const before = desiredPod('web');
+  const after = desiredPod('web', { containers: [desiredContainer('app', { image: 'localhost/busybox:v2' })] });
   const status = statusOf(after, [engineContainer(before, before.containers[0]!)]);
   t.equal(status.phase, 'Pending');
   t.match(status.containers[0], { state: 'waiting', reason: 'ContainerCreating', containerId: '' });
@@ -115,8 +74,8 @@ t.test(
   'reports the container of the current spec even while an outdated one is still beside it',
 
   async (t) => {
-    const before = pod('web');
-    const after = pod('web', { containers: [container('app', { image: 'localhost/busybox:v2' })] });
+    const before = desiredPod('web');
+    const after = desiredPod('web', { containers: [desiredContainer('app', { image: 'localhost/busybox:v2' })] });
     const stale = engineContainer(before, before.containers[0]!);
     const current = engineContainer(after, after.containers[0]!);
     const status = statusOf(after, [stale, current]);
@@ -126,34 +85,34 @@ t.test(
 );
 
 t.test('a pod whose containers all exited 0 under restart policy Never has Succeeded', async (t) => {
-  const job = pod('job', { restartPolicy: 'Never' });
-  const status = statusOf(job, [exited(job, 0)]);
+  const job = desiredPod('job', { restartPolicy: 'Never' });
+  const status = statusOf(job, [exitedContainer(job, 0)]);
   t.equal(status.phase, 'Succeeded');
   t.match(status.containers[0], { state: 'terminated', reason: 'Completed', exitCode: 0, finishedAtMs: NOW - 1_000 });
 });
 
 t.test('a pod with a container that exited non-zero under restart policy Never has Failed', async (t) => {
-  const job = pod('job', { restartPolicy: 'Never' });
-  const status = statusOf(job, [exited(job, 3)]);
+  const job = desiredPod('job', { restartPolicy: 'Never' });
+  const status = statusOf(job, [exitedContainer(job, 3)]);
   t.equal(status.phase, 'Failed');
   t.match(status.containers[0], { state: 'terminated', reason: 'Error', exitCode: 3 });
 });
 
 t.test('a container killed for exceeding its memory limit says OOMKilled', async (t) => {
-  const job = pod('job', { restartPolicy: 'Never' });
-  const status = statusOf(job, [exited(job, 137, { oomKilled: true })]);
+  const job = desiredPod('job', { restartPolicy: 'Never' });
+  const status = statusOf(job, [exitedContainer(job, 137, { oomKilled: true })]);
   t.equal(status.phase, 'Failed');
   t.match(status.containers[0], { state: 'terminated', reason: 'OOMKilled', exitCode: 137 });
 });
 
 t.test('a pod with a container that exited 0 under restart policy OnFailure has Succeeded', async (t) => {
-  const job = pod('job', { restartPolicy: 'OnFailure' });
-  t.equal(statusOf(job, [exited(job, 0)]).phase, 'Succeeded');
+  const job = desiredPod('job', { restartPolicy: 'OnFailure' });
+  t.equal(statusOf(job, [exitedContainer(job, 0)]).phase, 'Succeeded');
 });
 
 t.test('a crashed container waiting out its back-off is in CrashLoopBackOff and its pod stays Running', async (t) => {
-  const web = pod('web');
-  const status = statusOf(web, [exited(web, 1)], { 'uid-web/app': { restartCount: 2 } });
+  const web = desiredPod('web');
+  const status = statusOf(web, [exitedContainer(web, 1)], { 'uid-web/app': { restartCount: 2 } });
   t.equal(status.phase, 'Running');
   t.equal(status.reason, 'CrashLoopBackOff');
   t.match(status.containers[0], { state: 'waiting', reason: 'CrashLoopBackOff', exitCode: 1, restartCount: 2, ready: false });
@@ -162,36 +121,36 @@ t.test('a crashed container waiting out its back-off is in CrashLoopBackOff and 
 });
 
 t.test('a crash-looping container keeps the same status while its back-off runs down', async (t) => {
-  const web = pod('web');
-  const records = [exited(web, 1)];
+  const web = desiredPod('web');
+  const records = [exitedContainer(web, 1)];
   const memory = { 'uid-web/app': { restartCount: 3 } };
   t.same(statusOf(web, records, memory, NOW), statusOf(web, records, memory, NOW + 30_000));
 });
 
 t.test('reports the restart count the agent remembers', async (t) => {
-  const web = pod('web');
+  const web = desiredPod('web');
   const status = statusOf(web, [engineContainer(web, web.containers[0]!)], { 'uid-web/app': { restartCount: 7 } });
   t.equal(status.containers[0]?.restartCount, 7);
   t.equal(statusOf(web, [engineContainer(web, web.containers[0]!)]).containers[0]?.restartCount, 0);
 });
 
 t.test('a pod with one container running and one still being created is Pending', async (t) => {
-  const web = pod('web', { containers: [container('app'), container('sidecar')] });
+  const web = desiredPod('web', { containers: [desiredContainer('app'), desiredContainer('sidecar')] });
   const status = statusOf(web, [engineContainer(web, web.containers[0]!)]);
   t.equal(status.phase, 'Pending');
 });
 
 t.test('a pod without containers is Pending', async (t) => {
-  t.equal(statusOf(pod('empty', { containers: [] }), []).phase, 'Pending');
+  t.equal(statusOf(desiredPod('empty', { containers: [] }), []).phase, 'Pending');
 });
 
 t.test(
   'a pod under restart policy Always whose container just exited is not reported as finished',
 
   async (t) => {
-    const web = pod('web');
-    t.equal(statusOf(web, [exited(web, 1)]).phase, 'Running', 'exit 1');
-    t.equal(statusOf(web, [exited(web, 0)]).phase, 'Running', 'exit 0');
+    const web = desiredPod('web');
+    t.equal(statusOf(web, [exitedContainer(web, 1)]).phase, 'Running', 'exit 1');
+    t.equal(statusOf(web, [exitedContainer(web, 0)]).phase, 'Running', 'exit 0');
   },
 );
 
@@ -199,13 +158,13 @@ t.test(
   'a pod under restart policy OnFailure whose container just failed is not reported as Failed',
 
   async (t) => {
-    const job = pod('job', { restartPolicy: 'OnFailure' });
-    t.equal(statusOf(job, [exited(job, 1)]).phase, 'Running');
+    const job = desiredPod('job', { restartPolicy: 'OnFailure' });
+    t.equal(statusOf(job, [exitedContainer(job, 1)]).phase, 'Running');
   },
 );
 
 t.test('reports one status per desired pod, in the desired order', async (t) => {
-  const pods = [pod('b'), pod('a')];
+  const pods = [desiredPod('b'), desiredPod('a')];
   const statuses = podStatuses({ pods, containers: [], memory: () => undefined, now: NOW, backoff: BACKOFF });
   t.same(statuses.map((s) => s.name), ['b', 'a']);
 });

@@ -2,13 +2,14 @@ import t from 'tap';
 import { desiredPod } from '../../../hub/dispatch/desired.js';
 import type { Container, Pod, PodSpec } from '../../../shared/objects.js';
 import { decode, encode } from '../../../shared/proto/codec.js';
+import { desiredContainer, DEVICE, TEST_IMAGE } from '../../helpers/desired-pods.js';
 
 function pod(spec: Partial<PodSpec> = {}, container: Partial<Container> = {}): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'camera-feed', namespace: 'plant-3', uid: 'uid-1' },
-    spec: { nodeName: 'pi-1', containers: [{ name: 'app', image: 'localhost/busybox:test', ...container }], ...spec },
+    spec: { nodeName: DEVICE, containers: [{ name: 'app', image: TEST_IMAGE, ...container }], ...spec },
   };
 }
 
@@ -37,17 +38,7 @@ t.test('fills in the defaults: restart policy Always, pull policy IfNotPresent, 
   t.equal(desired.restartPolicy, 'Always');
   t.equal(desired.terminationGracePeriodSeconds, 10);
   t.equal(desired.containers[0]?.imagePullPolicy, 'IfNotPresent');
-  t.same(desired.containers[0], {
-    name: 'app',
-    image: 'localhost/busybox:test',
-    command: [],
-    args: [],
-    env: [],
-    ports: [],
-    cpuMillis: 0,
-    memoryBytes: 0,
-    imagePullPolicy: 'IfNotPresent',
-  });
+  t.same(desired.containers[0], desiredContainer('app'));
 });
 
 t.test('keeps what the pod asks for instead of the defaults', async (t) => {
@@ -93,7 +84,7 @@ t.test('passes command, args, env and ports on, with the protocol and host port 
 
 t.test('keeps every container, in order', async (t) => {
   const p = pod();
-  p.spec.containers.push({ name: 'sidecar', image: 'localhost/busybox:test' });
+  p.spec.containers.push({ name: 'sidecar', image: TEST_IMAGE });
   t.same(desiredPod(p).containers.map((c) => c.name), ['app', 'sidecar']);
 });
 
