@@ -58,7 +58,7 @@ export class Ingest {
         case 'birth': {
           const birth = decode('Birth', payload);
           this.#lifecycle.onBirth(device, birth);
-          if (birth.status) this.#queueStatus(device, birth.status);
+          if (birth.status) this.#takeStatus(device, birth.status);
           return;
         }
         case 'death':
@@ -70,7 +70,7 @@ export class Ingest {
           return;
         case 'status':
           this.#lifecycle.onContact(device);
-          this.#queueStatus(device, decode('StatusReport', payload));
+          this.#takeStatus(device, decode('StatusReport', payload));
           return;
       }
     } catch (error) {
@@ -87,6 +87,11 @@ export class Ingest {
   #drop(topic: string, why: string): void {
     this.counters.dropped++;
     this.#log.warn({ topic, why }, 'dropped a device message');
+  }
+
+  #takeStatus(device: string, report: StatusReportMessage): void {
+    this.#lifecycle.onPodsRunning(device, report.pods.filter((p) => p.phase === 'Running').length);
+    this.#queueStatus(device, report);
   }
 
   #queueStatus(device: string, report: StatusReportMessage): void {

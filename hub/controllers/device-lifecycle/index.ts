@@ -145,6 +145,12 @@ export class DeviceLifecycleController implements Controller {
     if (this.#written.get(device) !== 'Ready') this.#enqueue(device);
   }
 
+  /** A status report tells how many pods run, sooner than the next heartbeat. */
+  onPodsRunning(device: string, count: number): void {
+    const live = this.#live.get(device);
+    if (live) live.runningPods = count;
+  }
+
   /** Any message from the device shows it is alive. */
   onContact(device: string, bdSeq?: number): void {
     const live = this.#live.get(device);
