@@ -6,11 +6,16 @@
 import { uptime } from 'node:os';
 import type { HeartbeatMessage } from '../shared/proto/codec.js';
 
+/** Where heartbeat figures come from: this machine, or a simulated device. */
+export interface HeartbeatSource {
+  sample(runningPods: number, bdSeq: number): Promise<HeartbeatMessage>;
+}
+
 type SystemInformation = typeof import('systeminformation');
 
 const SLOW_FIGURES_EVERY = 6;
 
-export class HeartbeatSampler {
+export class HeartbeatSampler implements HeartbeatSource {
   #si: SystemInformation | undefined;
   #beats = 0;
   #slow = { diskUsedBytes: 0, diskTotalBytes: 0, temperatureCelsius: 0 };
@@ -30,6 +35,7 @@ export class HeartbeatSampler {
       uptimeSeconds: Math.round(uptime()),
       runningPods,
       bdSeq,
+      sentAtMs: Date.now(),
     };
   }
 

@@ -4,16 +4,16 @@
  * offline runs its workload again.
  */
 import { arch, cpus, hostname, platform, release, totalmem } from 'node:os';
-import { createLogger } from '../shared/log.js';
-import type { BirthMessage, StatusReportMessage } from '../shared/proto/codec.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import type { BirthMessage, CapacityMessage, StatusReportMessage } from '../shared/proto/codec.js';
 import { Topics, deviceNameProblem } from '../shared/topics.js';
 import type { AgentOptions } from './config.js';
-import { HeartbeatSampler } from './heartbeat.js';
+import { HeartbeatSampler, type HeartbeatSource } from './heartbeat.js';
 import { AgentLink } from './link.js';
 import { Reconciler } from './reconciler/reconciler.js';
 import { resolveEngineEndpoint } from './runtime/endpoint.js';
 import { createRuntime } from './runtime/registry.js';
-import type { RuntimeInfo } from './runtime/runtime.js';
+import type { ContainerRuntime, RuntimeInfo } from './runtime/runtime.js';
 import { LocalState } from './state/local-state.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -25,14 +25,26 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+/**
+ * Parts a caller may supply instead of the real ones. Only the fleet simulator does, to run
+ * many simulated devices in one process on the agent's own code; a device never does.
+ */
+export interface AgentParts {
+  runtime?: ContainerRuntime;
+  heartbeat?: HeartbeatSource;
+  log?: Logger;
+  capacity?: CapacityMessage;
+}
+
+export async function startAgent(options: AgentOptions, parts: AgentParts = {}): Promise<RunningAgent> {
   const problem = deviceNameProblem(options.name);
   if (problem) throw new Error(`device name "${options.name}" ${problem}`);
-  const log = createLogger(`agent/${options.name}`, options.logLevel);
+  const log = parts.log ?? createLogger(`agent/${options.name}`, options.logLevel);
   const state = LocalState.open(options.stateDir);
-  const endpoint = resolveEngineEndpoint(options.runtimeEndpoint);
-  const runtime = createRuntime(options.runtime, { device: options.name, endpoint });
+  const endpoint = parts.runtime ? 'supplied' : resolveEngineEndpoint(options.runtimeEndpoint);
+  const runtime = parts.runtime ?? createRuntime(options.runtime, { device: options.name, endpoint });
   const engine = await engineInfo(runtime, log);
+  const capacity = parts.capacity ?? { cpuMillis: cpus().length * 1000, memoryBytes: totalmem(), pods: MAX_PODS };
 
   const topics = new Topics(options.topicPrefix);
   const link = new AgentLink({
@@ -71,7 +83,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         runtimeVersion: engine.version,
         agentVersion: AGENT_VERSION,
       },
-      capacity: { cpuMillis: cpus().length * 1000, memoryBytes: totalmem(), pods: MAX_PODS },
+      capacity,
       labels: options.labels,
       status: reconciler.status,
     };
@@ -96,12 +108,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   await reconciler.start();
   link.start();
 
-  const sampler = new HeartbeatSampler();
+  const sampler = parts.heartbeat ?? new HeartbeatSampler();
   const beat = async () => {
     if (!link.connected) return;
     const running = reconciler.status.pods.filter((p) => p.phase === 'Running').length;
     const heartbeat = await sampler.sample(running, link.bdSeq);
-    await link.publishHeartbeat(heartbeat);
+    await link.publishHeartbeat({ ...heartbeat, sentAtMs: Date.now() });
   };
   const heartbeatTimer = setInterval(() => {
     beat().catch((error: Error) => log.warn({ err: error.message }, 'heartbeat not sent'));
@@ -122,7 +134,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 }
 
 /** Waits for the engine: on boot the agent may come up before Docker or Podman. */
-async function engineInfo(runtime: ReturnType<typeof createRuntime>, log: ReturnType<typeof createLogger>): Promise<RuntimeInfo> {
+async function engineInfo(runtime: ContainerRuntime, log: Logger): Promise<RuntimeInfo> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await runtime.info();

@@ -84,6 +84,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       deviceLive: (name) => lifecycle.live(name),
       stats: () => ({
         mqtt: { ...ingest.counters, ignoredDeviceMessages: lifecycle.ignored, refusedByBroker: broker?.refused ?? 0 },
+        heartbeatDelayMs: {
+          count: ingest.heartbeatDelay.count,
+          p50: ingest.heartbeatDelay.percentile(50),
+          p99: ingest.heartbeatDelay.percentile(99),
+        },
       }),
       logger: log,
     });

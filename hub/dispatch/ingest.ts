@@ -6,6 +6,7 @@
 import { hasCode } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { referenceTo } from '../../shared/objects.js';
+import { SampleWindow } from '../../shared/percentile.js';
 import { decode, MAX_PAYLOAD_BYTES, WireError, type StatusReportMessage } from '../../shared/proto/codec.js';
 import type { Topics } from '../../shared/topics.js';
 import type { DeviceLifecycleController } from '../controllers/device-lifecycle/index.js';
@@ -22,6 +23,11 @@ export interface IngestCounters {
 
 export class Ingest {
   readonly counters: IngestCounters = { received: 0, dropped: 0, foreignPods: 0 };
+  /**
+   * Hub clock minus device clock at each heartbeat's arrival: transit delay plus clock skew.
+   * Where clocks agree (one machine, NTP) it is the delay; where it is large, a clock drifts.
+   */
+  readonly heartbeatDelay = new SampleWindow();
   readonly #topics: Topics;
   readonly #store: Store;
   readonly #lifecycle: DeviceLifecycleController;
@@ -64,10 +70,13 @@ export class Ingest {
         case 'death':
           this.#lifecycle.onDeath(device, decode('Death', payload));
           return;
-        case 'heartbeat':
-          this.#lifecycle.onHeartbeat(device, decode('Heartbeat', payload));
+        case 'heartbeat': {
+          const heartbeat = decode('Heartbeat', payload);
+          if (heartbeat.sentAtMs > 0) this.heartbeatDelay.add(Date.now() - heartbeat.sentAtMs);
+          this.#lifecycle.onHeartbeat(device, heartbeat);
           this.#onHeartbeat(device);
           return;
+        }
         case 'status':
           this.#lifecycle.onContact(device);
           this.#takeStatus(device, decode('StatusReport', payload));

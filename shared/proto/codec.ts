@@ -75,6 +75,7 @@ export interface HeartbeatMessage {
   uptimeSeconds: number;
   runningPods: number;
   bdSeq: number;
+  sentAtMs: number;
 }
 
 export interface EnvVarMessage {
