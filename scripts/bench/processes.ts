@@ -1,0 +1,138 @@
+/**
+ * Processes a benchmark runs and what it reads of them: hubs and agents as a user starts
+ * them (the compiled CLI), CPU and memory from /proc, ports, and polling.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export class Child {
+  readonly process: ChildProcess;
+  output = '';
+  readonly exited: Promise<number | null>;
+
+  constructor(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+    this.process = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-20_000);
+    };
+    this.process.stdout?.on('data', keep);
+    this.process.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) => this.process.once('exit', (code) => resolve(code)));
+  }
+
+  get pid(): number {
+    return this.process.pid ?? 0;
+  }
+
+  get running(): boolean {
+    return this.process.exitCode === null && this.process.signalCode === null;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.process.kill('SIGTERM');
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+export interface HubChild extends Child {
+  apiUrl: string;
+  mqttUrl: string;
+}
+
+export async function startHub(cli: string, dataDir: string, extra: string[] = []): Promise<HubChild> {
+  const port = await freePort();
+  const mqttPort = await freePort();
+  const child = new Child(process.execPath, [
+    cli, 'hub',
+    '--data-dir', dataDir,
+    '--http-host', '127.0.0.1',
+    '--port', String(port),
+    '--mqtt-host', '127.0.0.1',
+    '--mqtt-port', String(mqttPort),
+    '--log-level', 'warn',
+    ...extra,
+  ]) as HubChild;
+  child.apiUrl = `http://127.0.0.1:${port}`;
+  child.mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
+  await waitFor('the hub', async () => {
+    if (!child.running) throw new Error(`hub exited: ${child.output}`);
+    return (await fetch(`${child.apiUrl}/healthz`)).ok;
+  }, 30_000);
+  return child;
+}
+
+export async function startAgent(cli: string, hub: HubChild, name: string, stateDir: string, extra: string[] = []): Promise<Child> {
+  return new Child(process.execPath, [cli, 'agent', '--hub', hub.mqttUrl, '--name', name, '--state-dir', stateDir, '--log-level', 'warn', ...extra]);
+}
+
+/** The hub's API JSON for a path. */
+export async function api<T = unknown>(hub: Pick<HubChild, 'apiUrl'>, path: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(`${hub.apiUrl}${path}`, init);
+  const body = (await response.json()) as T;
+  if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+export function applyObjects(hub: Pick<HubChild, 'apiUrl'>, items: unknown[]): Promise<unknown> {
+  return api(hub, '/api/v1/apply', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+}
+
+const CLOCK_TICKS = 100;
+
+/** Resident memory (bytes) and CPU time used so far (seconds) of a process, from /proc. */
+export function processUsage(pid: number): { rssBytes: number; cpuSeconds: number } {
+  const status = readFileSync(join('/proc', String(pid), 'status'), 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  // Fields after the command name, which may hold spaces, start after its closing ")".
+  const stat = readFileSync(join('/proc', String(pid), 'stat'), 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return { rssBytes: rssKb * 1024, cpuSeconds: (utime + stime) / CLOCK_TICKS };
+}
+
+/** CPU use of a process over a window, as % of one core, and its RSS at the end. */
+export async function sampleProcess(pid: number, windowMs: number): Promise<{ cpuPercent: number; rssBytes: number }> {
+  const before = processUsage(pid);
+  const started = performance.now();
+  await sleep(windowMs);
+  const after = processUsage(pid);
+  const seconds = (performance.now() - started) / 1000;
+  return { cpuPercent: ((after.cpuSeconds - before.cpuSeconds) / seconds) * 100, rssBytes: after.rssBytes };
+}
