@@ -40,7 +40,7 @@ export const brokers: Benchmark = {
   name: 'brokers',
   async run(ctx) {
     const devices = ctx.quick ? 100 : 2_000;
-    const windowMs = ctx.quick ? 5_000 : 30_000;
+    const windowMs = ctx.quick ? 10_000 : 30_000;
     const settleMs = ctx.quick ? 2_000 : 10_000;
     const label = `${devices.toLocaleString('en')} devices`;
     const figures: Figure[] = [];
@@ -60,7 +60,7 @@ export const brokers: Benchmark = {
 
     const mosquitto = await startMosquitto(ctx.workDir);
     try {
-      const external = await startFleetRun(ctx, { devices, heartbeatSeconds: 10, hubArgs: ['--mqtt-url', mosquitto.url] });
+      const external = await startFleetRun(ctx, { devices, heartbeatSeconds: 10, brokerUrl: mosquitto.url });
       try {
         await sleep(settleMs);
         const { hub, broker, delay } = await measure(external, windowMs, mosquitto.child.pid);

@@ -2,6 +2,7 @@
  * A hub with a simulated fleet, for the benchmarks that need thousands of devices: the hub
  * and the fleet simulator run as separate processes, so the hub's figures are its own.
  */
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchContext } from './framework.js';
 import { api, Child, processUsage, sleep, startHub, waitFor, type HubChild } from './processes.js';
@@ -20,8 +21,8 @@ export interface FleetRun {
 export interface FleetRunOptions {
   devices: number;
   heartbeatSeconds: number;
-  /** Extra `flotilla hub` arguments, e.g. an external broker. */
-  hubArgs?: string[];
+  /** An external broker both the hub and the devices use; the hub's embedded one otherwise. */
+  brokerUrl?: string;
   /** Simulated pod start time. */
   startDelayMs?: number;
   labels?: string;
@@ -40,10 +41,11 @@ export async function readyDevices(hub: Pick<HubChild, 'apiUrl'>): Promise<numbe
 
 export async function startFleetRun(ctx: BenchContext, options: FleetRunOptions): Promise<FleetRun> {
   const notReadyAfter = String(options.notReadyAfterSeconds ?? Math.max(30, options.heartbeatSeconds * 3));
-  const hub = await startHub(ctx.cli, join(ctx.workDir, `hub-${options.devices}`), [
+  const runDir = mkdtempSync(join(ctx.workDir, `fleet-${options.devices}-`));
+  const hub = await startHub(ctx.cli, join(runDir, 'hub'), [
     '--not-ready-after', notReadyAfter,
     '--offline-after', String(Number(notReadyAfter) * 3),
-    ...(options.hubArgs ?? []),
+    ...(options.brokerUrl ? ['--mqtt-url', options.brokerUrl] : []),
   ]);
   await sleep(1_000);
   const idleHubRssBytes = processUsage(hub.pid).rssBytes;
@@ -52,10 +54,10 @@ export async function startFleetRun(ctx: BenchContext, options: FleetRunOptions)
   const simulator = new Child(process.execPath, [
     '--max-old-space-size=4096',
     simulatorScript,
-    '--hub', hub.mqttUrl,
+    '--hub', options.brokerUrl ?? hub.mqttUrl,
     '--devices', String(options.devices),
     '--heartbeat', String(options.heartbeatSeconds),
-    '--state-dir', join(ctx.workDir, `fleet-${options.devices}`),
+    '--state-dir', join(runDir, 'devices'),
     '--start-delay-ms', String(options.startDelayMs ?? 200),
     ...(options.labels ? ['--labels', options.labels] : []),
   ]);
@@ -70,8 +72,9 @@ export async function startFleetRun(ctx: BenchContext, options: FleetRunOptions)
       return (await readyDevices(hub)) >= options.devices;
     }, timeoutMs, options.devices > 2000 ? 2000 : 500);
   } catch (error) {
+    const ready = await readyDevices(hub).catch(() => 'unknown');
     await stop();
-    throw error;
+    throw new Error(`${(error as Error).message} (${ready} Ready); simulator said: ${simulator.output.slice(-600)}; hub said: ${hub.output.slice(-600)}`);
   }
   const secondsToReady = (performance.now() - started) / 1000;
   ctx.log(`${options.devices} devices Ready in ${secondsToReady.toFixed(1)} s`);
