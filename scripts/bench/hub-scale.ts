@@ -9,7 +9,7 @@ import { processUsage, sampleProcess } from './processes.js';
 const MB = 1024 * 1024;
 
 export const hubScale: Benchmark = {
-  name: 'hub at scale',
+  name: 'hub-scale',
   async run(ctx) {
     const sizes = ctx.quick ? [100, 300] : [1_000, 5_000, 10_000];
     // At least one heartbeat period, so every device beats inside the window.
@@ -27,7 +27,7 @@ export const hubScale: Benchmark = {
         const last = devices === sizes[sizes.length - 1];
         figures.push(
           {
-            benchmark: 'hub at scale',
+            benchmark: 'hub-scale',
             name: `${label}: hub CPU`,
             value: round(sample.cpuPercent, 1),
             unit: '% core',
@@ -35,21 +35,21 @@ export const hubScale: Benchmark = {
             note: `heartbeat 10 s; ${Math.round(run.secondsToReady)} s until all Ready`,
           },
           {
-            benchmark: 'hub at scale',
+            benchmark: 'hub-scale',
             name: `${label}: hub RSS`,
             value: round(sample.rssBytes / MB, 0),
             unit: 'MB',
             ...(last && !ctx.quick ? { goal: '< 1,024 MB at 10,000', met: atMost(sample.rssBytes / MB, 1024) } : {}),
           },
           {
-            benchmark: 'hub at scale',
+            benchmark: 'hub-scale',
             name: `${label}: memory per device`,
             value: round(Math.max(0, sample.rssBytes - run.idleHubRssBytes) / devices / 1024, 1),
             unit: 'KB',
             note: `(RSS − ${Math.round(run.idleHubRssBytes / MB)} MB of the hub with no device) ÷ devices`,
           },
           {
-            benchmark: 'hub at scale',
+            benchmark: 'hub-scale',
             name: `${label}: heartbeat delay p99`,
             value: delay.p99,
             unit: 'ms',

@@ -51,7 +51,7 @@ async function allRunning(hub: HubChild, replicas: number): Promise<boolean> {
 }
 
 export const rollout: Benchmark = {
-  name: 'fleet rollout',
+  name: 'rollout',
   async run(ctx) {
     const devices = ctx.quick ? 200 : 10_000;
     const run = await startFleetRun(ctx, { devices, heartbeatSeconds: 10, startDelayMs: 200 });
@@ -72,7 +72,7 @@ export const rollout: Benchmark = {
       const label = `${devices.toLocaleString('en')} devices`;
       figures.push(
         {
-          benchmark: 'fleet rollout',
+          benchmark: 'rollout',
           name: `${label}: image change → all Running`,
           value: round(update, 1),
           unit: 's',
@@ -80,7 +80,7 @@ export const rollout: Benchmark = {
           note: 'simulated pod start 200 ms',
         },
         {
-          benchmark: 'fleet rollout',
+          benchmark: 'rollout',
           name: `${label}: first apply → all Running`,
           value: round(first, 1),
           unit: 's',
