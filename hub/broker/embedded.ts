@@ -23,6 +23,10 @@ export async function startEmbeddedBroker(options: { host: string; port: number;
   const aedes = await Aedes.createBroker({
     // Agent client ids are `flotilla-agent-<device>`: up to 78 characters.
     maxClientsIdLength: 128,
+    // aedes' emitter drains its backlog recursively; at the default of 100 messages in
+    // flight, a fleet reconnecting at once (thousands of CONNECTs, then as many desired
+    // states) builds a backlog deep enough to overflow the stack. Let far more run at once.
+    concurrency: 10_000,
     // A Will arriving after its device reconnected is harmless (bdSeq), so no extra delay.
     authorizePublish(client, packet, callback) {
       const denial = client ? publishDenial(topics, client.id, packet.topic) : undefined;

@@ -4,6 +4,7 @@
  * and go NotReady when stopped. Plus the label distribution's parser and apportionment.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -151,6 +152,30 @@ t.test('the command line refuses a bad flag with a usage error', async (t) => {
   t.same(lines, [], 'nothing started, nothing printed');
 });
 
+t.test('holds the ramp while too many devices wait for a session, instead of piling on CONNECTs', async (t) => {
+  // Nothing listens on the port: no device ever gets a session.
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const address = closed.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  const fleet = await startFleet({
+    hubUrl: `mqtt://127.0.0.1:${port}`,
+    devices: 10,
+    stateDir: await tempDir(t, 'fleet-held'),
+    connectRatePerSecond: 1000,
+    maxPendingConnects: 3,
+    log: pino({ level: 'silent' }),
+  });
+  t.teardown(() => fleet.stop());
+  await sleep(500);
+  t.equal(fleet.started(), 3, 'three started, then the ramp waits');
+  t.equal(fleet.connected(), 0);
+  await fleet.stop();
+  await t.resolves(fleet.whenStarted(), 'stopping ends the ramp');
+  t.equal(fleet.started(), 3, 'and starts nothing more');
+});
+
 interface List<T> {
   items: T[];
 }
@@ -187,7 +212,9 @@ t.test('a hollow fleet against a real hub', async (t) => {
     log: pino({ level: 'silent' }),
   });
   t.teardown(() => fleet.stop());
+  const rampBegan = Date.now();
   await fleet.whenStarted();
+  const rampMs = Date.now() - rampBegan;
   const expected = new Map(fleet.devices.map((d) => [d.name, d]));
 
   t.test('every device enrols and goes Ready, with the labels its distribution gave it', async (t) => {
@@ -207,6 +234,7 @@ t.test('a hollow fleet against a real hub', async (t) => {
     t.same(counts(devices.map((d) => d.metadata.labels?.['arch'] ?? '')), { arm64: 14, amd64: 6 });
     await waitFor('the simulator to count 20 connected', async () => fleet.connected() === 20);
     t.equal(fleet.started(), 20);
+    t.ok(rampMs >= 150, `20 devices at 100 a second take about 0.2 s to start, not all at once (${rampMs} ms)`);
   });
 
   t.test('devices report heartbeats with plausible figures', async (t) => {
@@ -257,7 +285,7 @@ t.test('a hollow fleet against a real hub', async (t) => {
   });
 
   t.test('stopping the fleet takes every device NotReady, as agents that stopped', async (t) => {
-    await fleet.stop();
+    t.same(await fleet.stop(), { uncleanStops: 0 }, 'every agent stopped cleanly');
     t.equal(fleet.connected(), 0, 'the simulator counts none connected');
     const devices = await waitFor('20 devices NotReady', async () => {
       const list = await get<List<Device>>(hub, '/api/v1/devices');
