@@ -46,6 +46,25 @@ export interface LinkEvents {
 
 const BD_SEQ_MODULO = 2 ** 32;
 
+/** A stop never waits longer than this for the broker. */
+const STOP_TIMEOUT_MS = 3_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
 export class AgentLink extends TypedEmitter<LinkEvents> {
   readonly #options: LinkOptions;
   readonly #client: MqttClient;
@@ -105,9 +124,10 @@ export class AgentLink extends TypedEmitter<LinkEvents> {
     this.#stopping = true;
     clearTimeout(this.#reconnectTimer);
     if (this.#client.connected) {
-      await this.#publish('death', this.#deathPayload(true)).catch(() => undefined);
+      await withTimeout(this.#publish('death', this.#deathPayload(true)), STOP_TIMEOUT_MS).catch(() => undefined);
     }
-    await this.#client.endAsync();
+    // Without a link, a graceful end would wait forever for acks of messages in flight.
+    await withTimeout(this.#client.endAsync(!this.#client.connected), STOP_TIMEOUT_MS).catch(() => this.#client.endAsync(true));
   }
 
   #deathPayload(graceful: boolean): Buffer {

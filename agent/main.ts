@@ -22,6 +22,8 @@ export const AGENT_VERSION = '0.1.0';
 const MAX_PODS = 110;
 
 export interface RunningAgent {
+  /** Whether the MQTT session with the hub is up now. */
+  readonly connected: boolean;
   stop(): Promise<void>;
 }
 
@@ -122,6 +124,9 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
 
   log.info({ hub: options.hubUrl, engine: `${engine.name} ${engine.version}`, endpoint }, 'agent started');
   return {
+    get connected() {
+      return link.connected;
+    },
     async stop() {
       clearInterval(heartbeatTimer);
       await reconciler.stop();
