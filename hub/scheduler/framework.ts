@@ -15,8 +15,10 @@ import type { DeviceSnapshot, FleetSnapshot } from './snapshot.js';
  * - UnschedulableAndUnresolvable: not as the device stands; freeing room would not help
  *   (labels, readiness, a cordon).
  * - Error: the plugin itself failed; the device is passed over and the failure reported.
+ * - Skip: from a pre-filter only: the plugin's filter would let the pod onto every device, so
+ *   the scheduler does not ask it about any (a pod without a selector, say).
  */
-export type StatusCode = 'Success' | 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Error';
+export type StatusCode = 'Success' | 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Error' | 'Skip';
 
 /**
  * A reason a person reads for one device, optionally with the shorter form the fleet-wide
@@ -36,6 +38,7 @@ export class Status {
   readonly plugin: string | undefined;
 
   private static readonly SUCCESS = new Status('Success', [], [], undefined);
+  private static readonly SKIP = new Status('Skip', [], [], undefined);
 
   private constructor(code: StatusCode, reasons: readonly string[], summaries: readonly string[], plugin: string | undefined) {
     this.code = code;
@@ -46,6 +49,11 @@ export class Status {
 
   static success(): Status {
     return Status.SUCCESS;
+  }
+
+  /** A pre-filter's "my filter accepts every device for this pod": it is not asked about any. */
+  static skip(): Status {
+    return Status.SKIP;
   }
 
   static unschedulable(...reasons: Reason[]): Status {
@@ -91,15 +99,46 @@ export interface Plugin {
   readonly name: string;
 }
 
+/**
+ * A pre-filter's "yes, but only on these devices", as Kubernetes' PreFilterResult.NodeNames:
+ * the indexes in FleetSnapshot.devices, ascending, of every device the plugin's `filter` might
+ * accept. The scheduler then looks at those devices only (and, when several plugins answer so,
+ * at the devices they all name). A device left out must be one `filter` refuses, so the
+ * diagnosis of a pod that fits nowhere, which asks every filter about every device, stays
+ * what it would have been.
+ *
+ * The list must not change once returned: the scheduler may remember what it worked out from
+ * it, so a plugin that hands the same list to many pods (one per selector and fleet snapshot)
+ * costs nothing per pod.
+ */
+export interface PreFilterResult {
+  readonly deviceIndexes: readonly number[];
+  /**
+   * The plugin's filter accepts every device listed (not merely might), so the scheduler does
+   * not ask it about them; it still asks about the others when explaining a pod that fits nowhere.
+   */
+  readonly exact: boolean;
+}
+
+export function preFilterResult(deviceIndexes: readonly number[], options: { exact?: boolean } = {}): PreFilterResult {
+  return { deviceIndexes, exact: options.exact ?? false };
+}
+
+export function isPreFilterResult(value: unknown): value is PreFilterResult {
+  return typeof value === 'object' && value !== null && Array.isArray((value as Partial<PreFilterResult>).deviceIndexes);
+}
+
 /** FilterPlugin decides, device by device, whether a pod may run there. */
 export interface FilterPlugin extends Plugin {
   /**
    * Runs once per pod before any device is looked at: the place to compute what `filter`
-   * needs into the cycle context, or to reject the pod on every device at once (an invalid
-   * selector). Returns Success, UnschedulableAndUnresolvable or Error.
+   * needs into the cycle context, to reject the pod on every device at once (an invalid
+   * selector), to name the only devices worth asking about, or to say that `filter` need not
+   * be asked at all. Returns Success, Skip, a PreFilterResult, UnschedulableAndUnresolvable or
+   * Error.
    */
-  preFilter?(ctx: CycleContext): Status;
-  /** Returns Success, Unschedulable, UnschedulableAndUnresolvable or Error. */
+  preFilter?(ctx: CycleContext): Status | PreFilterResult;
+  /** Returns Success, Unschedulable, UnschedulableAndUnresolvable or Error (never Skip). */
   filter(ctx: CycleContext, pod: Pod, device: DeviceSnapshot): Status;
 }
 
@@ -132,13 +171,20 @@ export function isScorePlugin(plugin: Plugin): plugin is ScorePlugin {
 /** A key into a cycle's shared state, typed by the value it holds. */
 export interface CycleKey<T> {
   readonly description: string;
+  /** Where `cycleKey` files the value: a plain array slot, as `read` runs for every device. */
+  readonly slot?: number;
   /** Never set: carries T so `read` and `memo` are typed. */
   readonly valueType?: T;
 }
 
+let slotsHandedOut = 0;
+
 export function cycleKey<T>(description: string): CycleKey<T> {
-  return { description };
+  return { description, slot: slotsHandedOut++ };
 }
+
+/** Marks a slot nothing was written to, so an undefined value can be remembered too. */
+const UNSET: unique symbol = Symbol('unset');
 
 /**
  * CycleContext lives for one pod's scheduling attempt: the pod, the fleet as the scheduler
@@ -148,7 +194,9 @@ export function cycleKey<T>(description: string): CycleKey<T> {
 export class CycleContext {
   readonly pod: Pod;
   readonly fleet: FleetSnapshot;
-  private readonly state = new Map<CycleKey<unknown>, unknown>();
+  private readonly slots: unknown[] = [];
+  /** Values under keys not made by `cycleKey`, which have no slot. */
+  private readonly others = new Map<CycleKey<unknown>, unknown>();
 
   constructor(pod: Pod, fleet: FleetSnapshot) {
     this.pod = pod;
@@ -156,19 +204,32 @@ export class CycleContext {
   }
 
   read<T>(key: CycleKey<T>): T | undefined {
-    return this.state.get(key) as T | undefined;
+    const known = this.lookup(key);
+    return known === UNSET ? undefined : (known as T);
   }
 
   write<T>(key: CycleKey<T>, value: T): void {
-    this.state.set(key, value);
+    const slot = key.slot;
+    if (slot === undefined) {
+      this.others.set(key, value);
+      return;
+    }
+    while (this.slots.length <= slot) this.slots.push(UNSET);
+    this.slots[slot] = value;
   }
 
   /** The value under `key`, computed by `compute` the first time it is asked for. */
   memo<T>(key: CycleKey<T>, compute: () => T): T {
-    const known = this.state.get(key);
-    if (known !== undefined || this.state.has(key)) return known as T;
+    const known = this.lookup(key);
+    if (known !== UNSET) return known as T;
     const value = compute();
-    this.state.set(key, value);
+    this.write(key, value);
     return value;
+  }
+
+  private lookup(key: CycleKey<unknown>): unknown {
+    const slot = key.slot;
+    if (slot === undefined) return this.others.has(key) ? this.others.get(key) : UNSET;
+    return slot < this.slots.length ? this.slots[slot] : UNSET;
   }
 }

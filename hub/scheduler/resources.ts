@@ -69,7 +69,12 @@ const POD_REQUEST = cycleKey<PodRequest>('pod-request');
 
 /** The cycle's pod's request, computed once however many devices and plugins ask. Throws as podRequest. */
 export function requestOf(ctx: CycleContext): PodRequest {
-  return ctx.memo(POD_REQUEST, () => podRequest(ctx.pod));
+  // Asked for every device: a read, without the closure `memo` would take.
+  const known = ctx.read(POD_REQUEST);
+  if (known !== undefined) return known;
+  const request = podRequest(ctx.pod);
+  ctx.write(POD_REQUEST, request);
+  return request;
 }
 
 /** The device's capacity in numbers; throws a FlotillaError naming the field it cannot read. */

@@ -1,11 +1,22 @@
 /**
  * One scheduling attempt for one pod, as kube-scheduler's cycle: pre-filter once, filter
- * device by device, score the devices that fit, pick the best. When nothing fits, the
- * result says why for the fleet as a whole and for each device.
+ * device by device (only the candidates when pre-filters named some), score the devices that
+ * fit, pick the best. When nothing fits, the result says why for the fleet as a whole and for
+ * each device.
  */
 import type { Pod } from '../../shared/objects.js';
-import { buildProfile, type Profile, type SchedulerConfig } from './config.js';
-import { CycleContext, MAX_SCORE, MIN_SCORE, Status, type DeviceScore, type FilterPlugin, type ScorePlugin, type StatusCode } from './framework.js';
+import { buildProfile, type SchedulerConfig } from './config.js';
+import { createPreFilter, firstAtOrAfter, isTurnedAway } from './candidates.js';
+import {
+  CycleContext,
+  MAX_SCORE,
+  MIN_SCORE,
+  Status,
+  type DeviceScore,
+  type FilterPlugin,
+  type ScorePlugin,
+  type StatusCode,
+} from './framework.js';
 import { rejectedMessage, unavailableMessage, type Rejection } from './message.js';
 import { inTreeRegistry, type Registry } from './registry.js';
 import type { DeviceSnapshot, FleetSnapshot } from './snapshot.js';
@@ -50,39 +61,107 @@ const ADAPTIVE_DEVICES_PER_PERCENT = 125;
  */
 export function createScheduler(config: SchedulerConfig = {}, registry: Registry = inTreeRegistry()): Scheduler {
   const profile = buildProfile(config, registry);
+  const preFilter = createPreFilter(profile.filters);
   const scratch = new Map<ScorePlugin, { pool: ScratchScore[]; list: ScratchScore[] }>();
   // Where the next search through a large fleet starts, so successive pods look at different devices.
   let nextStart = 0;
+  // By device index, the filter that refused the device in this cycle and its answer: noted
+  // rather than kept as an object per device, and read only when nothing fits.
+  let refusedBy: (FilterPlugin | undefined)[] = [];
+  let refusals: (Status | undefined)[] = [];
 
   function schedule(pod: Pod, fleet: FleetSnapshot): ScheduleResult {
     const ctx = new CycleContext(pod, fleet);
     const devices = fleet.devices;
     const total = devices.length;
-
-    for (const plugin of profile.filters) {
-      if (plugin.preFilter === undefined) continue;
-      const status = guarded(() => plugin.preFilter?.(ctx));
-      if (!status.isSuccess()) return rejectedUpFront(total, devices, plugin.name, status);
+    const plan = preFilter(ctx);
+    if (isTurnedAway(plan)) return rejectedUpFront(total, devices, plan.plugin, plan.status);
+    const { candidates, searchFilters, fullFilters } = plan;
+    if (refusals.length < total) {
+      refusedBy = new Array<FilterPlugin | undefined>(total).fill(undefined);
+      refusals = new Array<Status | undefined>(total).fill(undefined);
     }
 
     const wanted = feasibleToFind(total, profile.percentageOfDevicesToScore);
     const feasible: DeviceSnapshot[] = [];
-    const rejections: Rejection[] = [];
     const start = total === 0 ? 0 : nextStart % total;
-    let examined = 0;
-    for (; examined < total && feasible.length < wanted; examined++) {
-      const device = devices[(start + examined) % total] as DeviceSnapshot;
-      const rejection = filterDevice(profile.filters, ctx, pod, device);
-      if (rejection === undefined) feasible.push(device);
-      else rejections.push(rejection);
+    if (candidates === undefined) {
+      let examined = 0;
+      for (; examined < total && feasible.length < wanted; examined++) {
+        const index = (start + examined) % total;
+        const device = devices[index] as DeviceSnapshot;
+        if (passes(searchFilters, ctx, pod, device, index)) feasible.push(device);
+      }
+      nextStart = total === 0 ? 0 : (start + examined) % total;
+    } else {
+      // The candidates in the order a search through the whole fleet from `start` would meet
+      // them, stopping where it would stop: the same devices found, the same start for the next pod.
+      const count = candidates.length;
+      const first = firstAtOrAfter(candidates, start);
+      let lastFound = -1;
+      for (let k = first; k < count + first && feasible.length < wanted; k++) {
+        const index = candidates[k < count ? k : k - count] as number;
+        const device = devices[index] as DeviceSnapshot;
+        if (passes(searchFilters, ctx, pod, device, index)) {
+          feasible.push(device);
+          lastFound = index;
+        }
+      }
+      nextStart = total > 0 && feasible.length >= wanted ? (lastFound + 1) % total : start;
+      if (feasible.length === 0) examineOthers(fullFilters, ctx, pod, devices, candidates, feasible);
     }
-    nextStart = total === 0 ? 0 : (start + examined) % total;
 
-    if (feasible.length === 0) {
-      const anyError = rejections.some((r) => r.status.code === 'Error');
-      return unbound(anyError ? 'SchedulerError' : 'Unschedulable', unavailableMessage(total, rejections), rejections);
-    }
+    if (feasible.length === 0) return nothingFits(devices);
     return pickBest(ctx, pod, feasible);
+  }
+
+  /** Whether every filter lets the pod onto the device; if not, notes which refused and why. */
+  function passes(filters: readonly FilterPlugin[], ctx: CycleContext, pod: Pod, device: DeviceSnapshot, index: number): boolean {
+    for (let i = 0; i < filters.length; i++) {
+      const plugin = filters[i] as FilterPlugin;
+      const status = runFilter(plugin, ctx, pod, device);
+      if (status.code !== 'Success') {
+        refusedBy[index] = plugin;
+        refusals[index] = status;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Asks the filters about the devices the pre-filters left out, as a search through the whole
+   * fleet would have, so a pod that fits nowhere is explained device by device. A device that
+   * passes after all (a pre-filter that broke its promise) counts as feasible: filters decide.
+   */
+  function examineOthers(
+    filters: readonly FilterPlugin[],
+    ctx: CycleContext,
+    pod: Pod,
+    devices: readonly DeviceSnapshot[],
+    candidates: readonly number[],
+    feasible: DeviceSnapshot[],
+  ): void {
+    let next = 0;
+    for (let index = 0; index < devices.length; index++) {
+      if (candidates[next] === index) {
+        next++;
+        continue;
+      }
+      const device = devices[index] as DeviceSnapshot;
+      if (passes(filters, ctx, pod, device, index)) feasible.push(device);
+    }
+  }
+
+  /** The answer when every device refused the pod: each one's refusal, noted as they were looked at. */
+  function nothingFits(devices: readonly DeviceSnapshot[]): ScheduleResult {
+    const rejections: Rejection[] = devices.map((device, index) => ({
+      device: device.name,
+      plugin: (refusedBy[index] as FilterPlugin).name,
+      status: refusals[index] as Status,
+    }));
+    const anyError = rejections.some((r) => r.status.code === 'Error');
+    return unbound(anyError ? 'SchedulerError' : 'Unschedulable', unavailableMessage(devices.length, rejections), rejections);
   }
 
   function pickBest(ctx: CycleContext, pod: Pod, feasible: DeviceSnapshot[]): ScheduleResult {
@@ -163,31 +242,15 @@ interface ScratchScore extends DeviceScore {
   device: string;
 }
 
-/** Runs the filters in order; the first that does not answer Success rejects the device. */
-function filterDevice(filters: Profile['filters'], ctx: CycleContext, pod: Pod, device: DeviceSnapshot): Rejection | undefined {
-  for (const plugin of filters) {
-    const status = runFilter(plugin, ctx, pod, device);
-    if (status.code !== 'Success') return { device: device.name, plugin: plugin.name, status };
-  }
-  return undefined;
-}
-
 function runFilter(plugin: FilterPlugin, ctx: CycleContext, pod: Pod, device: DeviceSnapshot): Status {
+  let status: unknown;
   try {
-    const status = plugin.filter(ctx, pod, device);
-    return status instanceof Status ? status : Status.error(`returned ${String(status)} instead of a Status`);
+    status = plugin.filter(ctx, pod, device);
   } catch (error) {
     return Status.error(error);
   }
-}
-
-function guarded(run: () => Status | undefined): Status {
-  try {
-    const status = run();
-    return status instanceof Status ? status : Status.error(`returned ${String(status)} instead of a Status`);
-  } catch (error) {
-    return Status.error(error);
-  }
+  if (!(status instanceof Status)) return Status.error(`returned ${String(status)} instead of a Status`);
+  return status.code === 'Skip' ? Status.error('returned Skip, which only a pre-filter may') : status;
 }
 
 function checkedScore(score: number | undefined): number {

@@ -38,6 +38,13 @@ interface CountedPod {
 
 const NO_LABELS: Readonly<Labels> = Object.freeze({});
 const NO_PODS: ReadonlyMap<string, number> = new Map();
+const NO_DEVICES: readonly number[] = Object.freeze([]);
+
+/** For one label key: the devices carrying it, and those carrying each of its values. */
+interface KeyIndex {
+  all: number[];
+  byValue: Map<string, number[]>;
+}
 const NOTHING_REQUESTED: PodRequest = Object.freeze({ cpuMillis: 0, memoryBytes: 0 });
 
 export class FleetSnapshot {
@@ -48,6 +55,8 @@ export class FleetSnapshot {
   private readonly ownerPods = new Map<string, Map<string, number>>();
   /** Pod key → where it was counted. */
   private readonly counted = new Map<string, CountedPod>();
+  /** Label key → device indexes; built on first use, and never stale since labels are fixed for a snapshot's life. */
+  private labelIndex: Map<string, KeyIndex> | undefined;
 
   constructor(devices: readonly Device[]) {
     const entries: DeviceEntry[] = [];
@@ -64,6 +73,37 @@ export class FleetSnapshot {
 
   device(name: string): DeviceSnapshot | undefined {
     return this.byName.get(name);
+  }
+
+  /**
+   * Indexes (into `devices`, ascending) of the devices labelled `key=value`. The first call
+   * indexes every device's labels once; pods and `assume` never change them.
+   */
+  devicesLabelled(key: string, value: string): readonly number[] {
+    return this.indexed().get(key)?.byValue.get(value) ?? NO_DEVICES;
+  }
+
+  /** Indexes (into `devices`, ascending) of the devices that carry the label `key`, whatever its value. */
+  devicesWithLabel(key: string): readonly number[] {
+    return this.indexed().get(key)?.all ?? NO_DEVICES;
+  }
+
+  private indexed(): Map<string, KeyIndex> {
+    if (this.labelIndex !== undefined) return this.labelIndex;
+    const index = new Map<string, KeyIndex>();
+    for (const device of this.devices) {
+      for (const key of Object.keys(device.labels)) {
+        const value = device.labels[key] as string;
+        let byKey = index.get(key);
+        if (byKey === undefined) index.set(key, (byKey = { all: [], byValue: new Map() }));
+        byKey.all.push(device.index);
+        let withValue = byKey.byValue.get(value);
+        if (withValue === undefined) byKey.byValue.set(value, (withValue = []));
+        withValue.push(device.index);
+      }
+    }
+    this.labelIndex = index;
+    return index;
   }
 
   /** How many counted pods of the owner with this uid are on the device. */

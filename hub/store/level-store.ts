@@ -4,7 +4,14 @@
  * Reads and lists are served from memory (one Map per kind). A write goes to disk first, in
  * one batch with the resourceVersion counter, and only once LevelDB has it does memory change
  * and do watchers hear of it: a crash can lose a write in flight, never show one that is not
- * on disk. Writes run one at a time so versions strictly increase and version checks cannot race.
+ * on disk.
+ *
+ * Writes are committed in groups: those issued while a batch is on its way to disk (or in the
+ * same turn of the event loop as the first) go to LevelDB together in the next batch, which
+ * costs about what one write alone does. Within a group each write is still checked in the
+ * order it was issued, against the objects as the writes before it leave them, and gets the
+ * next version; one that fails its check (a Conflict, NotFound) is refused alone. If LevelDB
+ * refuses the batch, every write in it fails and nothing of it reaches memory or watchers.
  */
 import { randomUUID } from 'node:crypto';
 import { Level } from 'level';
@@ -62,6 +69,23 @@ interface Watcher {
 
 type BatchOperation = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
 
+/**
+ * What a write does to its object, given the object as it stands before the write (undefined
+ * when there is none) and the version the write gets: the change as watchers will see it, or
+ * a thrown error (AlreadyExists, NotFound, Conflict) when the write cannot be done.
+ */
+type Decision = (current: AnyObject | undefined, version: number) => WatchEvent;
+
+interface QueuedWrite {
+  id: ObjectIdentity;
+  decide: Decision;
+  resolve(object: AnyObject): void;
+  reject(error: unknown): void;
+}
+
+/** The most writes one batch takes, so a burst reaches disk in batches of moderate size. */
+const MAX_GROUP_WRITES = 1024;
+
 const reportWatcherError: WatcherErrorReporter = (error, event) => {
   const { kind, metadata } = event.object;
   console.error(`store: a watch handler failed on ${event.type} ${kind} ${metadata.name}:`, error);
@@ -111,8 +135,10 @@ class LevelStore implements Store {
   private readonly history: EventHistory;
   private readonly watchers = new Set<Watcher>();
   private readonly onWatcherError: WatcherErrorReporter;
-  /** The tail of the write queue; never rejects, so one failed write does not stop the next. */
-  private writes: Promise<unknown> = Promise.resolve();
+  /** Writes waiting for the next group, in the order they were issued. */
+  private readonly queue: QueuedWrite[] = [];
+  /** Settles once every queued write is committed or refused; undefined when none is queued. */
+  private committing: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -153,36 +179,27 @@ class LevelStore implements Store {
   async create<T extends AnyObject>(object: T): Promise<T> {
     const id = this.identifyWrite(object);
     const incoming = jsonCopy(object);
-    return this.serialised(async () => {
-      const objects = this.objectsOf(id.kind);
-      if (objects.has(id.key)) throw alreadyExists(id);
-      const version = this.version + 1;
+    return this.enqueue<T>(id, (current, version) => {
+      if (current !== undefined) throw alreadyExists(id);
       const stored = withMetadata(incoming, id, {
         uid: randomUUID(),
         creationTimestamp: new Date().toISOString(),
         generation: 1,
         resourceVersion: String(version),
       });
-      await this.commit(version, [{ type: 'put', key: objectStorageKey(id.kind, id.key), value: JSON.stringify(stored) }], () => {
-        objects.set(id.key, stored);
-        return { type: 'ADDED', object: stored };
-      });
-      return cloneStored(stored);
+      return { type: 'ADDED', object: stored };
     });
   }
 
   async update<T extends AnyObject>(object: T): Promise<T> {
     const id = this.identifyWrite(object);
     const incoming = jsonCopy(object);
-    return this.serialised(async () => {
-      const objects = this.objectsOf(id.kind);
-      const current = objects.get(id.key);
+    return this.enqueue<T>(id, (current, version) => {
       if (current === undefined) throw notFound(id);
       const given = givenVersion(incoming.metadata.resourceVersion);
       if (given !== undefined && given !== current.metadata.resourceVersion) {
         throw conflict(id, current.metadata.resourceVersion, given);
       }
-      const version = this.version + 1;
       const generation = current.metadata.generation ?? 1;
       const stored = withMetadata(incoming, id, {
         uid: current.metadata.uid,
@@ -190,11 +207,7 @@ class LevelStore implements Store {
         generation: specChanged(current, incoming) ? generation + 1 : generation,
         resourceVersion: String(version),
       });
-      await this.commit(version, [{ type: 'put', key: objectStorageKey(id.kind, id.key), value: JSON.stringify(stored) }], () => {
-        objects.set(id.key, stored);
-        return { type: 'MODIFIED', object: stored };
-      });
-      return cloneStored(stored);
+      return { type: 'MODIFIED', object: stored };
     });
   }
 
@@ -206,21 +219,14 @@ class LevelStore implements Store {
   ): Promise<ObjectOf<K>> {
     this.assertOpen();
     const id = identifyKey(kind, namespace, name);
-    return this.serialised(async () => {
-      const objects = this.objectsOf(id.kind);
-      const current = objects.get(id.key);
+    return this.enqueue<ObjectOf<K>>(id, (current, version) => {
       if (current === undefined) throw notFound(id);
       const given = givenVersion(options.resourceVersion);
       if (given !== undefined && given !== current.metadata.resourceVersion) {
         throw conflict(id, current.metadata.resourceVersion, given);
       }
-      const version = this.version + 1;
       const last = { ...current, metadata: { ...current.metadata, resourceVersion: String(version) } } as AnyObject;
-      await this.commit(version, [{ type: 'del', key: objectStorageKey(id.kind, id.key) }], () => {
-        objects.delete(id.key);
-        return { type: 'DELETED', object: last };
-      });
-      return cloneStored(last) as ObjectOf<K>;
+      return { type: 'DELETED', object: last };
     });
   }
 
@@ -250,7 +256,7 @@ class LevelStore implements Store {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.writes;
+      await this.committing;
       for (const watcher of this.watchers) watcher.active = false;
       this.watchers.clear();
       await this.db.close();
@@ -273,30 +279,85 @@ class LevelStore implements Store {
     return objects;
   }
 
-  /** Runs writes one after another; each sees the state every earlier write left. */
-  private serialised<R>(write: () => Promise<R>): Promise<R> {
-    const result = this.writes.then(write);
-    this.writes = result.catch(() => undefined);
-    return result;
+  /**
+   * Queues a write to the object `id`; `decide` runs when the write's group is committed, with
+   * the object as the writes before it leave it and the version the write will get, and says
+   * what the write does or throws why it cannot be done.
+   */
+  private enqueue<R>(id: ObjectIdentity, decide: Decision): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ id, decide, resolve: resolve as (object: AnyObject) => void, reject });
+      this.committing ??= this.commitQueued();
+    });
+  }
+
+  /** Commits queued writes group after group until none is left. */
+  private async commitQueued(): Promise<void> {
+    // Writes issued in the same turn as the first (a Promise.all of updates) join its group.
+    await Promise.resolve();
+    try {
+      while (this.queue.length > 0) await this.commitGroup(this.queue.splice(0, MAX_GROUP_WRITES));
+    } finally {
+      this.committing = undefined;
+    }
   }
 
   /**
-   * Writes the change and the new counter in one batch, then, with no await in between,
-   * applies it to memory and tells watchers: a list never sees a version without its change.
+   * Decides each write in order, writes the changes and the new counter in one batch, then,
+   * with no await in between, applies them to memory one by one and tells watchers of each: a
+   * list never sees a version without its change. Settles every write; never throws.
    */
-  private async commit(version: number, operations: BatchOperation[], apply: () => WatchEvent): Promise<void> {
-    try {
-      await this.db.batch([...operations, { type: 'put', key: VERSION_KEY, value: String(version) }]);
-    } catch (error) {
-      throw new FlotillaError('Unavailable', `the store could not write to disk: ${causeOf(error)}`, {
-        hint: 'check free space and permissions of the data directory; nothing was changed',
-        cause: error,
-      });
+  private async commitGroup(group: QueuedWrite[]): Promise<void> {
+    const decided: { write: QueuedWrite; event: WatchEvent; version: number }[] = [];
+    /** Storage key → the object as the group's writes so far leave it; null once deleted. */
+    const pending = new Map<string, AnyObject | null>();
+    let version = this.version;
+    for (const write of group) {
+      const { kind, key } = write.id;
+      const storageKey = objectStorageKey(kind, key);
+      const earlier = pending.get(storageKey);
+      const current = earlier === undefined ? this.objectsOf(kind).get(key) : (earlier ?? undefined);
+      let event: WatchEvent;
+      try {
+        event = write.decide(current, version + 1);
+      } catch (error) {
+        write.reject(error);
+        continue;
+      }
+      version += 1;
+      pending.set(storageKey, event.type === 'DELETED' ? null : event.object);
+      decided.push({ write, event, version });
     }
-    this.version = version;
-    const event = apply();
-    this.history.push(version, event);
-    for (const watcher of [...this.watchers]) this.deliver(watcher, event);
+    if (decided.length === 0) return;
+
+    try {
+      const operations: BatchOperation[] = decided.map(({ write, event }) => {
+        const key = objectStorageKey(write.id.kind, write.id.key);
+        return event.type === 'DELETED' ? { type: 'del', key } : { type: 'put', key, value: JSON.stringify(event.object) };
+      });
+      operations.push({ type: 'put', key: VERSION_KEY, value: String(version) });
+      await this.db.batch(operations);
+    } catch (error) {
+      for (const { write } of decided) {
+        write.reject(
+          new FlotillaError('Unavailable', `the store could not write to disk: ${causeOf(error)}`, {
+            hint: 'check free space and permissions of the data directory; nothing was changed',
+            cause: error,
+          }),
+        );
+      }
+      return;
+    }
+
+    for (const { write, event, version } of decided) {
+      this.version = version;
+      const objects = this.objectsOf(write.id.kind);
+      if (event.type === 'DELETED') objects.delete(write.id.key);
+      else objects.set(write.id.key, event.object);
+      this.history.push(version, event);
+      for (const watcher of [...this.watchers]) this.deliver(watcher, event);
+    }
+    for (const { write, event } of decided) write.resolve(cloneStored(event.object));
   }
 
   /** Each watcher gets its own copy: one that edits what it was given harms nobody else. */

@@ -2,11 +2,16 @@
  * Binds pending pods to devices. One key, "pending", stands for all unbound pods: a pass
  * takes one snapshot of the fleet and schedules every pending pod against it (assuming each
  * binding as it goes), so a burst of pods costs one list, not one per pod.
+ *
+ * Bindings are written a chunk at a time without waiting for each: the store commits a chunk
+ * in one batch while the next chunk is being scheduled. A pod is counted on its device as soon
+ * as it is placed, so the pods after it see the room it takes, and taken back out if its write
+ * fails; until then the pods after it may only have been placed more cautiously than needed.
  */
 import { hasCode } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { referenceTo, type Pod, type PodCondition } from '../../../shared/objects.js';
-import { assume, createScheduler, snapshotFleet, type Scheduler, type ScheduleResult } from '../../scheduler/schedule.js';
+import { assume, createScheduler, forget, snapshotFleet, type Scheduler, type ScheduleResult } from '../../scheduler/schedule.js';
 import type { SchedulerConfig } from '../../scheduler/config.js';
 import type { Store, WatchEvent } from '../../store/store.js';
 import type { Controller } from '../controller.js';
@@ -16,6 +21,9 @@ export const PENDING_KEY = 'pending';
 
 /** Pods that fit nowhere are tried again this often, besides on every device change. */
 const RETRY_UNSCHEDULABLE_MS = 10_000;
+
+/** Pods scheduled before their writes are awaited: enough for the store to batch them well. */
+export const BIND_CHUNK = 256;
 
 function isPending(pod: Pod): boolean {
   return !pod.spec.nodeName && (pod.status?.phase ?? 'Pending') === 'Pending';
@@ -65,15 +73,38 @@ export class SchedulingController implements Controller {
     pending.sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''));
 
     let unschedulable = 0;
-    for (const pod of pending) {
-      const result = this.#scheduler.schedule(pod, fleet);
-      if (result.bound) {
-        if (await this.#bind(pod, result.device)) assume(fleet, pod, result.device);
-      } else {
-        unschedulable++;
-        await this.#markUnschedulable(pod, result);
+    const failures: unknown[] = [];
+    // The writes of the chunk before this one, committed while this one is being scheduled.
+    let landing: Promise<unknown> = Promise.resolve();
+    for (let from = 0; from < pending.length && failures.length === 0; from += BIND_CHUNK) {
+      const writes: Promise<void>[] = [];
+      for (const pod of pending.slice(from, from + BIND_CHUNK)) {
+        const result = this.#scheduler.schedule(pod, fleet);
+        let write: Promise<unknown>;
+        if (result.bound) {
+          assume(fleet, pod, result.device);
+          // Counted now, for the pods after it; taken back if the write does not land.
+          write = this.#bind(pod, result.device).then(
+            (bound) => {
+              if (!bound) forget(fleet, pod);
+            },
+            (error: unknown) => {
+              forget(fleet, pod);
+              throw error;
+            },
+          );
+        } else {
+          unschedulable++;
+          write = this.#markUnschedulable(pod, result);
+        }
+        writes.push(write.then(noop, (error: unknown) => void failures.push(error)));
       }
+      await landing;
+      landing = Promise.all(writes);
     }
+    await landing;
+    // The first store failure other than a lost race; the key is retried with backoff.
+    if (failures.length > 0) throw failures[0];
     if (unschedulable > 0) return { requeueAfterMs: RETRY_UNSCHEDULABLE_MS };
   }
 
@@ -116,6 +147,8 @@ export class SchedulingController implements Controller {
     this.#events.record(referenceTo(pod), 'Warning', 'FailedScheduling', result.message);
   }
 }
+
+function noop(): void {}
 
 export function withCondition(conditions: readonly PodCondition[] | undefined, condition: PodCondition): PodCondition[] {
   return [...(conditions ?? []).filter((c) => c.type !== condition.type), condition];

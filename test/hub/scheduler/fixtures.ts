@@ -1,5 +1,5 @@
 /** Devices and pods for the scheduler's tests, with only what each test cares about spelled out. */
-import { CycleContext, type FilterPlugin, type ScorePlugin, type Status } from '../../../hub/scheduler/framework.js';
+import { CycleContext, Status, type FilterPlugin, type PreFilterResult, type ScorePlugin } from '../../../hub/scheduler/framework.js';
 import { snapshotFleet, type DeviceSnapshot } from '../../../hub/scheduler/snapshot.js';
 import type { Device, DeviceState, Labels, Pod, ResourceList } from '../../../shared/objects.js';
 
@@ -70,8 +70,22 @@ export function filterOn(plugin: FilterPlugin, p: Pod, d: Device, others: Pod[] 
   const fleet = snapshotFleet([d], others);
   const ctx = new CycleContext(p, fleet);
   const early = plugin.preFilter?.(ctx);
-  if (early !== undefined && !early.isSuccess()) return early;
+  // Skip and a list of devices both let the pod past; the filter still answers for the device.
+  if (early instanceof Status && early.code !== 'Skip' && !early.isSuccess()) return early;
   return plugin.filter(ctx, p, fleet.device(d.metadata.name) as DeviceSnapshot);
+}
+
+/**
+ * What a filter plugin's pre-filter answers for the pod over these devices, with device
+ * indexes turned into names (in fleet order) so a test reads as the fleet it built.
+ */
+export function preFilterOn(plugin: FilterPlugin, p: Pod, devices: Device[]): Status | { devices: string[]; exact: boolean } {
+  const fleet = snapshotFleet(devices, []);
+  const answer = plugin.preFilter?.(new CycleContext(p, fleet));
+  if (answer === undefined) throw new Error(`${plugin.name} has no pre-filter`);
+  if (answer instanceof Status) return answer;
+  const { deviceIndexes, exact } = answer as PreFilterResult;
+  return { devices: deviceIndexes.map((i) => fleet.devices[i]?.name ?? `#${i}`), exact };
 }
 
 /** A score plugin's scores for the pod on each device, normalized when the plugin normalizes. */

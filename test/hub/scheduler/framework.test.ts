@@ -1,5 +1,5 @@
 import t from 'tap';
-import { CycleContext, cycleKey, isFilterPlugin, isScorePlugin, Status } from '../../../hub/scheduler/framework.js';
+import { CycleContext, cycleKey, isFilterPlugin, isPreFilterResult, isScorePlugin, preFilterResult, Status, type CycleKey } from '../../../hub/scheduler/framework.js';
 import { snapshotFleet } from '../../../hub/scheduler/snapshot.js';
 import { pod } from './fixtures.js';
 
@@ -81,4 +81,32 @@ t.test('tells filter plugins from score plugins by what they implement', async (
   t.notOk(isScorePlugin(filter));
   t.ok(isScorePlugin(score));
   t.notOk(isFilterPlugin(score));
+});
+
+t.test("a pre-filter's Skip is neither a success nor a refusal", async (t) => {
+  const skip = Status.skip();
+  t.equal(skip.code, 'Skip');
+  t.notOk(skip.isSuccess());
+  t.same(skip.reasons, []);
+  t.equal(Status.skip(), skip, 'one shared instance');
+});
+
+t.test('a pre-filter result lists devices and says whether its filter vouches for each of them', async (t) => {
+  t.same(preFilterResult([1, 3]), { deviceIndexes: [1, 3], exact: false });
+  t.same(preFilterResult([2], { exact: true }), { deviceIndexes: [2], exact: true });
+  t.ok(isPreFilterResult(preFilterResult([])));
+  t.notOk(isPreFilterResult(Status.success()));
+  t.notOk(isPreFilterResult(undefined));
+});
+
+t.test('keeps values under keys made by hand, without a slot, as well as under cycleKey ones', async (t) => {
+  const ctx = new CycleContext(pod('web'), snapshotFleet([], []));
+  const handMade: CycleKey<number> = { description: 'hand-made' };
+  const made = cycleKey<number>('made');
+  t.equal(ctx.read(handMade), undefined);
+  ctx.write(handMade, 1);
+  ctx.write(made, 2);
+  t.equal(ctx.read(handMade), 1);
+  t.equal(ctx.read(made), 2);
+  t.equal(ctx.memo(handMade, () => 9), 1);
 });

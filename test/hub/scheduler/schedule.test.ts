@@ -1,7 +1,16 @@
+import { isDeepStrictEqual } from 'node:util';
 import t from 'tap';
-import { Status, type FilterPlugin, type ScorePlugin } from '../../../hub/scheduler/framework.js';
-import { inTreeRegistry } from '../../../hub/scheduler/registry.js';
-import { assume, createScheduler, snapshotFleet, type ScheduleResult } from '../../../hub/scheduler/schedule.js';
+import {
+  isFilterPlugin,
+  preFilterResult,
+  Status,
+  type CycleContext,
+  type FilterPlugin,
+  type PreFilterResult,
+  type ScorePlugin,
+} from '../../../hub/scheduler/framework.js';
+import { inTreeRegistry, Registry } from '../../../hub/scheduler/registry.js';
+import { assume, createScheduler, snapshotFleet, type DeviceSnapshot, type ScheduleResult } from '../../../hub/scheduler/schedule.js';
 import type { Device, Pod } from '../../../shared/objects.js';
 import { device, pod } from './fixtures.js';
 
@@ -277,4 +286,184 @@ t.test('schedules 10,000 replicas onto 10,000 devices, never past capacity', asy
   t.ok([...perDevice.keys()].every((name) => Number(name.slice(4)) % 2 === 0), 'only cameras took pods');
   t.ok([...perDevice.values()].every((n) => n <= 4), 'no device holds more than its 4 pods');
   t.equal(perDevice.size, 5000, 'replicas went to every camera');
+});
+
+// ---- Pre-filter results: candidates narrow the search, never the outcome.
+
+/**
+ * The in-tree plugins with their pre-filters still run (they prepare what `filter` reads) but
+ * never naming candidates nor skipping: every search goes through the whole fleet.
+ */
+function fullScanRegistry(): Registry {
+  const inTree = inTreeRegistry();
+  const registry = new Registry();
+  for (const name of inTree.names()) {
+    registry.register(name, (args) => {
+      const plugin = inTree.create(name, args);
+      if (!isFilterPlugin(plugin) || plugin.preFilter === undefined) return plugin;
+      const preFilter = plugin.preFilter.bind(plugin);
+      return {
+        name: plugin.name,
+        filter: plugin.filter.bind(plugin),
+        preFilter(ctx: CycleContext) {
+          const answer = preFilter(ctx);
+          return answer instanceof Status && answer.code !== 'Skip' ? answer : Status.success();
+        },
+      } satisfies FilterPlugin;
+    });
+  }
+  return registry;
+}
+
+/** A fleet with labels to select by, devices that are down or cordoned, and room for few pods. */
+function mixedFleet(count: number): Device[] {
+  return Array.from({ length: count }, (_, i) =>
+    device(`dev-${String(i).padStart(4, '0')}`, {
+      labels: { site: `site-${i % 7}`, role: ['camera', 'sensor', 'gateway'][i % 3] as string, ...(i % 11 === 0 ? { gpu: 'yes' } : {}) },
+      state: i % 17 === 5 ? 'NotReady' : i % 23 === 7 ? 'Offline' : 'Ready',
+      cordoned: i % 29 === 3,
+      capacity: { cpu: '2', memory: '2Gi', pods: 2 },
+    }),
+  );
+}
+
+/** Pods asking in every way the plugins answer: pinned, by set, by exclusion only, by name, for nothing, for what no device has. */
+function mixedPods(count: number, devices: number): Pod[] {
+  return Array.from({ length: count }, (_, i) => {
+    const shape = i % 8;
+    const options: Parameters<typeof pod>[1] = { owner: `app-${i % 5}`, requests: { cpu: '300m', memory: '256Mi' } };
+    if (shape === 0 || shape === 1) options.nodeSelector = { site: `site-${i % 7}` };
+    if (shape <= 2) options.deviceSelector = 'role in (camera,sensor)';
+    if (shape === 3) options.deviceSelector = 'role!=gateway,!gpu';
+    if (shape === 4) options.nodeName = `dev-${String((i * 7) % (devices + 10)).padStart(4, '0')}`;
+    if (shape === 5) options.deviceSelector = 'gpu';
+    if (shape === 6) options.deviceSelector = 'site=site-3,role=nowhere';
+    return pod(`p-${i}`, options);
+  });
+}
+
+t.test('pre-filter candidates give the same bindings and the same diagnoses as a search through the whole fleet', async (t) => {
+  const devices = mixedFleet(700);
+  const pods = mixedPods(2000, devices.length);
+  const narrowed = createScheduler();
+  const fullScan = createScheduler({}, fullScanRegistry());
+  const narrowedFleet = snapshotFleet(devices, []);
+  const fullFleet = snapshotFleet(devices, []);
+  let bound = 0;
+  let differing = 0;
+  for (const p of pods) {
+    const fast = narrowed.schedule(p, narrowedFleet);
+    const slow = fullScan.schedule(p, fullFleet);
+    if (!isDeepStrictEqual(fast, slow)) {
+      differing++;
+      if (differing <= 3) t.same(fast, slow, `pod ${p.metadata.name}`);
+    }
+    if (fast.bound) {
+      assume(narrowedFleet, p, fast.device);
+      bound++;
+    }
+    if (slow.bound) assume(fullFleet, p, slow.device);
+  }
+  t.equal(differing, 0, 'no pod scheduled differently');
+  t.ok(bound > 300 && bound < pods.length - 300, `both some pods bound and some left with a diagnosis (${bound} bound)`);
+});
+
+t.test('a pod that fits nowhere is explained for every device, also those its selector ruled out before the search', async (t) => {
+  const devices = [
+    device('cam-1', { labels: { role: 'camera' }, state: 'NotReady' }),
+    device('cam-2', { labels: { role: 'camera' }, capacity: { cpu: '1' } }),
+    device('sensor-1', { labels: { role: 'sensor' } }),
+  ];
+  const result = unbound(createScheduler().schedule(pod('web', { deviceSelector: 'role=camera', requests: { cpu: '2' } }), snapshotFleet(devices, [])));
+  t.equal(result.message, '0/3 devices are available: 1 device is NotReady, 1 insufficient cpu, 1 labels do not match selector role=camera.');
+  t.same(
+    result.diagnosis.map((d) => `${d.device} ${d.plugin}`),
+    ['cam-1 device-ready', 'cam-2 resources-fit', 'sensor-1 device-selector'],
+  );
+});
+
+/** A filter plugin that counts what it is asked and answers as told. */
+function countingPlugin(name: string, preFilter: (ctx: CycleContext) => Status | PreFilterResult, accepts: (d: DeviceSnapshot) => boolean) {
+  const asked: string[] = [];
+  const plugin: FilterPlugin = {
+    name,
+    preFilter,
+    filter(_ctx, _pod, d) {
+      asked.push(d.name);
+      return accepts(d) ? Status.success() : Status.unresolvable(`device is not liked by ${name}`);
+    },
+  };
+  return { plugin, asked };
+}
+
+function schedulerWith(...plugins: FilterPlugin[]) {
+  const registry = inTreeRegistry();
+  for (const plugin of plugins) registry.register(plugin.name, () => plugin);
+  return createScheduler({ filters: plugins.map((p) => p.name), scores: [] }, registry);
+}
+
+const abcd = () => snapshotFleet(['a', 'b', 'c', 'd'].map((name) => device(name)), []);
+
+t.test('looks only at the devices every pre-filter named', async (t) => {
+  const first = countingPlugin('first', () => preFilterResult([0, 1, 2]), () => true);
+  const second = countingPlugin('second', () => preFilterResult([1, 2, 3]), () => true);
+  const result = schedulerWith(first.plugin, second.plugin).schedule(pod('web'), abcd());
+  t.equal(bound(result), 'b');
+  t.same(first.asked, ['b', 'c']);
+  t.same(second.asked, ['b', 'c']);
+});
+
+t.test('does not ask a filter about the devices its pre-filter vouched for, nor about any when it skipped', async (t) => {
+  const vouching = countingPlugin('vouching', () => preFilterResult([2, 3], { exact: true }), (d) => d.name === 'c' || d.name === 'd');
+  const skipping = countingPlugin('skipping', () => Status.skip(), () => true);
+  const asking = countingPlugin('asking', () => Status.success(), () => true);
+  t.equal(bound(schedulerWith(vouching.plugin, skipping.plugin, asking.plugin).schedule(pod('web'), abcd())), 'c');
+  t.same(vouching.asked, []);
+  t.same(skipping.asked, []);
+  t.same(asking.asked, ['c', 'd']);
+});
+
+t.test('asks the vouching filter about the other devices when nothing fits, so each is explained by the first filter to refuse it', async (t) => {
+  const vouching = countingPlugin('vouching', () => preFilterResult([2], { exact: true }), (d) => d.name === 'c');
+  const refusing = countingPlugin('refusing', () => Status.success(), () => false);
+  const result = unbound(schedulerWith(vouching.plugin, refusing.plugin).schedule(pod('web'), abcd()));
+  t.same(vouching.asked, ['a', 'b', 'd']);
+  t.same(
+    result.diagnosis.map((d) => `${d.device} ${d.plugin}`),
+    ['a vouching', 'b vouching', 'c refusing', 'd vouching'],
+  );
+});
+
+t.test('still places a pod on a device a pre-filter wrongly left out, when no candidate takes it', async (t) => {
+  const forgetful = countingPlugin('forgetful', () => preFilterResult([0]), (d) => d.name === 'a' || d.name === 'd');
+  const fussy = countingPlugin('fussy', () => Status.success(), (d) => d.name !== 'a');
+  t.equal(bound(schedulerWith(forgetful.plugin, fussy.plugin).schedule(pod('web'), abcd())), 'd');
+});
+
+t.test('reports a pre-filter that names devices out of order or outside the fleet as an Error naming it', async (t) => {
+  for (const indexes of [[2, 1], [0, 0], [4], [-1], [0.5]]) {
+    const sloppy = countingPlugin('sloppy', () => preFilterResult(indexes), () => true);
+    const result = unbound(schedulerWith(sloppy.plugin).schedule(pod('web'), abcd()));
+    t.equal(result.reason, 'SchedulerError', `for [${indexes.join(', ')}]`);
+    t.match(result.message, /sloppy: returned device indexes that are not ascending positions in the fleet/);
+    t.equal(result.diagnosis.length, 4);
+  }
+});
+
+t.test('treats a filter that answers Skip, which only a pre-filter may, as broken', async (t) => {
+  const confused: FilterPlugin = { name: 'confused', filter: () => Status.skip() };
+  const result = unbound(schedulerWith(confused).schedule(pod('web'), snapshotFleet([device('a')], [])));
+  t.same(result.diagnosis, [{ device: 'a', plugin: 'confused', code: 'Error', reasons: ['returned Skip, which only a pre-filter may'] }]);
+});
+
+t.test('a pod naming a device not in the fleet is refused by node-name on every device', async (t) => {
+  const result = unbound(createScheduler().schedule(pod('web', { nodeName: 'gone' }), snapshotFleet([device('a'), device('b')], [])));
+  t.equal(result.message, "0/2 devices are available: 2 devices are not the pod's nodeName gone.");
+});
+
+t.test('keeps scheduling normally after a pod naming a device met a fleet with no devices at all', async (t) => {
+  const scheduler = createScheduler();
+  t.equal(unbound(scheduler.schedule(pod('early', { nodeName: 'a' }), snapshotFleet([], []))).message, '0/0 devices are available: no device has enrolled yet.');
+  const devices = Array.from({ length: 200 }, (_, i) => device(`d-${String(i).padStart(3, '0')}`));
+  t.equal(bound(scheduler.schedule(pod('later'), snapshotFleet(devices, []))), 'd-000');
 });

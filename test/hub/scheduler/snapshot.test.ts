@@ -122,3 +122,31 @@ t.test('never changes the device objects it was given', async (t) => {
   assume(fleet, pod('x', { requests: { cpu: '1' } }), 'a');
   t.equal(JSON.stringify(d), before);
 });
+
+t.test('finds the devices carrying a label, or a label with a given value, in fleet order', async (t) => {
+  const fleet = snapshotFleet(
+    [
+      device('d', { labels: { role: 'camera', site: 'b' } }),
+      device('a', { labels: { role: 'camera', site: 'a' } }),
+      device('c', { labels: { site: 'a' } }),
+      device('b', { labels: { role: 'sensor' } }),
+    ],
+    [],
+  );
+  const names = (indexes: readonly number[]) => indexes.map((i) => fleet.devices[i]?.name);
+  t.same(names(fleet.devicesLabelled('role', 'camera')), ['a', 'd']);
+  t.same(names(fleet.devicesLabelled('site', 'a')), ['a', 'c']);
+  t.same(names(fleet.devicesWithLabel('role')), ['a', 'b', 'd']);
+  t.same(fleet.devicesLabelled('role', 'gateway'), []);
+  t.same(fleet.devicesWithLabel('gpu'), []);
+});
+
+t.test('keeps its label index as it was when pods are assumed and forgotten', async (t) => {
+  const fleet = snapshotFleet([device('a', { labels: { role: 'camera' } }), device('b', { labels: { role: 'camera' } })], []);
+  const before = fleet.devicesLabelled('role', 'camera');
+  const web = pod('web');
+  assume(fleet, web, 'a');
+  forget(fleet, web);
+  t.equal(fleet.devicesLabelled('role', 'camera'), before, 'the same list, not rebuilt');
+  t.same(before, [0, 1]);
+});

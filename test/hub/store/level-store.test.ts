@@ -211,3 +211,211 @@ t.test('a data directory that cannot be created is reported as such, not as a lo
     hint: /can be created and written/,
   });
 });
+
+// ---- Group commit: writes that queue up while LevelDB is busy go to disk together.
+
+type Batch = Level<string, string>['batch'];
+type BatchOperations = { type: 'put' | 'del'; key: string; value?: string }[];
+
+/**
+ * Watches the store's LevelDB batches: how many operations each carried. `hold()` makes the
+ * next batch wait until `release()`, as a slow disk would; `failNext()` makes the next one fail.
+ */
+function spyOnBatches(store: object) {
+  // Reach the private handle: no public API shows how writes reach LevelDB.
+  const db = (store as { db: Level<string, string> }).db;
+  const batch = db.batch.bind(db) as (operations: BatchOperations) => Promise<void>;
+  const sizes: number[] = [];
+  let gate: Promise<void> | undefined;
+  let open: () => void = () => {};
+  let started: () => void = () => {};
+  let failure: Error | undefined;
+  (db as unknown as { batch: (operations: BatchOperations) => Promise<void> }).batch = async (operations) => {
+    sizes.push(operations.length);
+    started();
+    if (gate !== undefined) await gate;
+    if (failure !== undefined) {
+      const error = failure;
+      failure = undefined;
+      throw error;
+    }
+    return batch(operations);
+  };
+  return {
+    sizes,
+    /** Resolves once the next batch has been handed to LevelDB, and holds it there. */
+    hold(): Promise<void> {
+      gate = new Promise((resolve) => (open = resolve));
+      return new Promise((resolve) => (started = resolve));
+    },
+    release(): void {
+      gate = undefined;
+      open();
+    },
+    failNext(error: Error): void {
+      failure = error;
+    },
+    restore(): void {
+      (db as unknown as { batch: Batch }).batch = batch as unknown as Batch;
+    },
+  };
+}
+
+t.test('writes issued together reach LevelDB in one batch, each with the next version in the order issued', async (t) => {
+  const dataDir = t.testdir();
+  const store = await createLevelStore({ dataDir, ...quiet });
+  const batches = spyOnBatches(store);
+  const before = Number(store.currentResourceVersion());
+  const created = await Promise.all(['a', 'b', 'c', 'd'].map((name) => store.create(pod(name))));
+  t.same(
+    created.map((p) => Number(p.metadata.resourceVersion)),
+    [before + 1, before + 2, before + 3, before + 4],
+  );
+  t.same(batches.sizes, [5], 'one batch: four objects and the counter');
+  await store.close();
+
+  const reopened = await createLevelStore({ dataDir, ...quiet });
+  t.teardown(() => reopened.close());
+  t.equal(reopened.currentResourceVersion(), String(before + 4), 'the counter on disk is the last write of the group');
+  t.same(
+    (await reopened.list('Pod')).items.map((p) => `${p.metadata.name}@${p.metadata.resourceVersion}`),
+    created.map((p) => `${p.metadata.name}@${p.metadata.resourceVersion}`),
+  );
+});
+
+t.test('writes issued while a batch is on its way to disk wait for it, then go to disk together', async (t) => {
+  const store = await createLevelStore({ dataDir: t.testdir(), ...quiet });
+  t.teardown(() => store.close());
+  const batches = spyOnBatches(store);
+  const seen = recorder();
+  t.teardown(store.watch({}, seen.handler));
+  const held = batches.hold();
+  const first = store.create(pod('first'));
+  await held;
+  const later = ['b', 'c', 'd'].map((name) => store.create(pod(name)));
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(batches.sizes, [2], 'nothing else is written while the first batch is in flight');
+  t.same(seen.events, [], 'and nobody hears of the first write before it is on disk');
+  batches.release();
+  const written = await Promise.all([first, ...later]);
+  t.same(batches.sizes, [2, 4], 'the three writes that queued up meanwhile share the next batch');
+  t.same(
+    seen.summary(),
+    written.map((p) => `ADDED Pod ${p.metadata.name} @${p.metadata.resourceVersion}`),
+    'watchers hear of every write, in version order',
+  );
+});
+
+t.test('each write of a group is checked against the writes before it in the same group', async (t) => {
+  const dataDir = t.testdir();
+  const store = await createLevelStore({ dataDir, ...quiet });
+  const batches = spyOnBatches(store);
+  const v = Number(store.currentResourceVersion());
+  const [created, updated, stale, deleted, recreated, duplicate] = await Promise.allSettled([
+    store.create(pod('web')),
+    // No resourceVersion: applies to the object the create above makes.
+    store.update({ ...pod('web'), status: { phase: 'Running' } }),
+    // The create's version, already replaced by the update's.
+    store.update({ ...pod('web'), metadata: { name: 'web', resourceVersion: String(v + 1) } }),
+    store.delete('Pod', 'default', 'web'),
+    store.create(pod('web', { labels: { take: 'two' } })),
+    store.create(pod('web')),
+  ]);
+  t.same(batches.sizes, [5], 'one batch: four changes and the counter');
+  t.match(created, { status: 'fulfilled', value: { metadata: { resourceVersion: String(v + 1), generation: 1 } } });
+  t.match(updated, { status: 'fulfilled', value: { metadata: { resourceVersion: String(v + 2) }, status: { phase: 'Running' } } });
+  t.equal(updated.status === 'fulfilled' && created.status === 'fulfilled' && updated.value.metadata.uid, created.status === 'fulfilled' && created.value.metadata.uid, 'the update keeps the uid the create gave');
+  t.match(stale, { status: 'rejected', reason: { code: 'Conflict', message: new RegExp(`stored resourceVersion ${v + 2}, given ${v + 1}`) } });
+  t.match(deleted, { status: 'fulfilled', value: { metadata: { resourceVersion: String(v + 3) } } });
+  t.match(recreated, { status: 'fulfilled', value: { metadata: { resourceVersion: String(v + 4), labels: { take: 'two' } } } });
+  t.not(recreated.status === 'fulfilled' && recreated.value.metadata.uid, created.status === 'fulfilled' && created.value.metadata.uid, 'created again, as a new object');
+  t.match(duplicate, { status: 'rejected', reason: { code: 'AlreadyExists' } });
+  t.equal(store.currentResourceVersion(), String(v + 4), 'refused writes take no version');
+  await store.close();
+
+  const reopened = await createLevelStore({ dataDir, ...quiet });
+  t.teardown(() => reopened.close());
+  const web = await reopened.get('Pod', 'default', 'web');
+  t.same(web, recreated.status === 'fulfilled' ? recreated.value : undefined, 'disk holds what the last write of the group left');
+});
+
+t.test('a batch LevelDB refuses fails every write in it and none of them reaches memory, the counter or watchers', async (t) => {
+  const store = await createLevelStore({ dataDir: t.testdir(), ...quiet });
+  t.teardown(() => store.close());
+  const kept = await store.create(pod('kept'));
+  const doomed = await store.create(pod('doomed'));
+  const batches = spyOnBatches(store);
+  const seen = recorder();
+  t.teardown(store.watch({}, seen.handler));
+  const before = store.currentResourceVersion();
+  batches.failNext(new Error('No space left on device'));
+  const results = await Promise.allSettled([
+    store.create(pod('new')),
+    store.update({ ...kept, status: { phase: 'Running' } }),
+    store.delete('Pod', 'default', 'doomed'),
+  ]);
+  t.same(batches.sizes, [4]);
+  for (const result of results) t.match(result, { status: 'rejected', reason: { code: 'Unavailable', message: /No space left on device/ } });
+  t.equal(store.currentResourceVersion(), before);
+  t.same(seen.events, []);
+  t.same(
+    (await store.list('Pod')).items,
+    [doomed, kept],
+    'memory is as it was before the batch',
+  );
+  const next = await store.create(pod('new'));
+  t.equal(Number(next.metadata.resourceVersion), Number(before) + 1, 'the next write takes the first version the refused batch did not use');
+});
+
+t.test('writes queued behind a refused batch are checked against what is really stored, and committed', async (t) => {
+  const store = await createLevelStore({ dataDir: t.testdir(), ...quiet });
+  t.teardown(() => store.close());
+  const batches = spyOnBatches(store);
+  const held = batches.hold();
+  batches.failNext(new Error('I/O error'));
+  const refused = store.create(pod('web', { labels: { attempt: 'first' } }));
+  await held;
+  // Issued while the first create is in flight: had it been checked against that create, it would fail with AlreadyExists.
+  const second = store.create(pod('web', { labels: { attempt: 'second' } }));
+  batches.release();
+  await t.rejects(refused, { code: 'Unavailable' });
+  const created = await second;
+  t.same(created.metadata.labels, { attempt: 'second' });
+  t.same(batches.sizes, [2, 2]);
+  t.same(await store.get('Pod', 'default', 'web'), created);
+});
+
+t.test('a watcher reading the store while it hears of a change sees that change and no later one', async (t) => {
+  const store = await createLevelStore({ dataDir: t.testdir(), ...quiet });
+  t.teardown(() => store.close());
+  const observed: string[] = [];
+  t.teardown(
+    store.watch({}, (event) => {
+      observed.push(`${event.object.metadata.name}@${event.object.metadata.resourceVersion} store@${store.currentResourceVersion()}`);
+    }),
+  );
+  const written = await Promise.all(['a', 'b', 'c'].map((name) => store.create(pod(name))));
+  t.same(
+    observed,
+    written.map((p) => `${p.metadata.name}@${p.metadata.resourceVersion} store@${p.metadata.resourceVersion}`),
+  );
+});
+
+t.test('closing waits for every queued write, batched or not yet', async (t) => {
+  const dataDir = t.testdir();
+  const store = await createLevelStore({ dataDir, ...quiet });
+  const batches = spyOnBatches(store);
+  const held = batches.hold();
+  const first = store.create(pod('a'));
+  await held;
+  const queued = [store.create(pod('b')), store.create(pod('c'))];
+  const closed = store.close();
+  batches.release();
+  await Promise.all([first, ...queued, closed]);
+  const reopened = await createLevelStore({ dataDir, ...quiet });
+  t.teardown(() => reopened.close());
+  t.same(
+    (await reopened.list('Pod')).items.map((p) => p.metadata.name),
+    ['a', 'b', 'c'],
+  );
+});

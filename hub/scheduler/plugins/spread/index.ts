@@ -17,10 +17,12 @@ export function create() {
   return {
     name: NAME,
     score(ctx, pod, device) {
-      const ownerPods = ctx.memo(OWNER_PODS, () => {
+      let ownerPods = ctx.read(OWNER_PODS);
+      if (ownerPods === undefined) {
         const owner = ownerUidOf(pod);
-        return owner === undefined ? NO_PODS : ctx.fleet.podsOfOwner(owner);
-      });
+        ownerPods = owner === undefined ? NO_PODS : ctx.fleet.podsOfOwner(owner);
+        ctx.write(OWNER_PODS, ownerPods);
+      }
       return ownerPods.get(device.name) ?? 0;
     },
     normalize(scores) {

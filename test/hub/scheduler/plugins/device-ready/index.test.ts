@@ -1,6 +1,7 @@
 import t from 'tap';
 import { create, NAME } from '../../../../../hub/scheduler/plugins/device-ready/index.js';
-import { device, filterOn, pod } from '../../fixtures.js';
+import type { Status } from '../../../../../hub/scheduler/framework.js';
+import { device, filterOn, pod, preFilterOn } from '../../fixtures.js';
 
 const plugin = create();
 
@@ -34,4 +35,15 @@ t.test('keeps pods off a device that has never reported a status', async (t) => 
   const fresh = device('cam-1');
   delete fresh.status;
   t.same(filterOn(plugin, pod('web'), fresh).reasons, ['device has not connected yet']);
+});
+
+t.test('names the devices that take pods before any is looked at, vouching for each', async (t) => {
+  const fresh = device('new');
+  delete fresh.status;
+  const fleet = [device('up'), device('down', { state: 'NotReady' }), device('drained', { cordoned: true }), fresh, device('up-too')];
+  t.same(preFilterOn(create(), pod('web'), fleet), { devices: ['up', 'up-too'], exact: true });
+});
+
+t.test('skips itself when every device takes pods', async (t) => {
+  t.equal((preFilterOn(create(), pod('web'), [device('a'), device('b')]) as Status).code, 'Skip');
 });

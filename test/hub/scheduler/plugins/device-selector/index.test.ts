@@ -1,6 +1,9 @@
 import t from 'tap';
 import { create, NAME } from '../../../../../hub/scheduler/plugins/device-selector/index.js';
-import { device, filterOn, pod } from '../../fixtures.js';
+import { CycleContext } from '../../../../../hub/scheduler/framework.js';
+import { snapshotFleet } from '../../../../../hub/scheduler/snapshot.js';
+import type { Status } from '../../../../../hub/scheduler/framework.js';
+import { device, filterOn, pod, preFilterOn } from '../../fixtures.js';
 
 const camera = device('cam-1', { labels: { role: 'camera', site: 'a' } });
 const sensor = device('sensor-1', { labels: { role: 'sensor', site: 'a' } });
@@ -65,4 +68,56 @@ t.test("sees a device's new labels in the next snapshot of the fleet", async (t)
   const web = pod('web', { deviceSelector: 'role=camera' });
   t.equal(filterOn(plugin, web, device('dev-1', { labels: { role: 'camera' } })).code, 'Success');
   t.equal(filterOn(plugin, web, device('dev-1', { labels: { role: 'sensor' } })).code, 'UnschedulableAndUnresolvable');
+});
+
+const site = (name: string, labels: Record<string, string>) => device(name, { labels });
+const fleet = [
+  site('cam-a', { role: 'camera', site: 'a' }),
+  site('cam-b', { role: 'camera', site: 'b' }),
+  site('gw-a', { role: 'gateway', site: 'a' }),
+  site('sensor-a', { role: 'sensor', site: 'a' }),
+  site('sensor-b', { role: 'sensor', site: 'b', retired: 'yes' }),
+];
+
+t.test('names exactly the matching devices before any is looked at, so the scheduler asks about no other', async (t) => {
+  const plugin = create();
+  t.same(preFilterOn(plugin, pod('web', { nodeSelector: { site: 'a' }, deviceSelector: 'role in (camera,sensor)' }), fleet), {
+    devices: ['cam-a', 'sensor-a'],
+    exact: true,
+  });
+  t.same(preFilterOn(plugin, pod('web', { deviceSelector: 'role in (sensor,camera),!retired' }), fleet), {
+    devices: ['cam-a', 'cam-b', 'sensor-a'],
+    exact: true,
+  });
+  t.same(preFilterOn(plugin, pod('web', { deviceSelector: 'retired' }), fleet), { devices: ['sensor-b'], exact: true });
+  t.same(preFilterOn(plugin, pod('web', { deviceSelector: 'role=drone' }), fleet), { devices: [], exact: true });
+});
+
+t.test('names the matching devices for a selector that only excludes, looking at every device', async (t) => {
+  t.same(preFilterOn(create(), pod('web', { deviceSelector: 'role!=camera,site notin (b)' }), fleet), {
+    devices: ['gw-a', 'sensor-a'],
+    exact: true,
+  });
+});
+
+t.test('skips itself for a pod that selects nothing, or a selector every device matches', async (t) => {
+  const plugin = create();
+  t.equal((preFilterOn(plugin, pod('web'), fleet) as Status).code, 'Skip');
+  t.equal((preFilterOn(plugin, pod('web', { deviceSelector: 'site' }), fleet) as Status).code, 'Skip');
+});
+
+t.test('answers its filter from what the pre-filter learnt, and the same as without it', async (t) => {
+  const plugin = create();
+  const web = pod('web', { deviceSelector: 'role=camera,site=a' });
+  for (const d of fleet) {
+    const expected = d.metadata.labels?.role === 'camera' && d.metadata.labels.site === 'a' ? 'Success' : 'UnschedulableAndUnresolvable';
+    t.equal(filterOn(plugin, web, d).code, expected, `${d.metadata.name} alone`);
+  }
+  const snapshot = snapshotFleet(fleet, []);
+  const ctx = new CycleContext(web, snapshot);
+  plugin.preFilter(ctx);
+  t.same(
+    snapshot.devices.map((d) => plugin.filter(ctx, web, d).code),
+    ['Success', 'UnschedulableAndUnresolvable', 'UnschedulableAndUnresolvable', 'UnschedulableAndUnresolvable', 'UnschedulableAndUnresolvable'],
+  );
 });
