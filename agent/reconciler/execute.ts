@@ -1,6 +1,8 @@
 /**
  * Runs the planner's steps against the engine. Each failure is remembered on the container
  * (shown as its waiting reason) instead of thrown: one broken pod never stops the others.
+ * It answers which containers the steps touched, so the reconciler looks again at those
+ * alone rather than at every container on the device.
  */
 import type { Logger } from '../../shared/log.js';
 import type { ContainerRuntime, PullPolicy } from '../runtime/runtime.js';
@@ -15,7 +17,18 @@ export interface ExecuteContext {
   log: Logger;
 }
 
-type Executor<A extends Step['action']> = (ctx: ExecuteContext, step: Extract<Step, { action: A }>) => Promise<void>;
+/** The containers the steps acted on, by engine id. */
+export interface Touched {
+  /** Created, started, or a removal that may have got only part way: their state is new. */
+  changed: string[];
+  /** Gone from the engine. */
+  removed: string[];
+}
+
+/** What one step did: the id of the container it acted on, if it got that far. */
+type Effect = { changed: string } | { removed: string } | undefined;
+
+type Executor<A extends Step['action']> = (ctx: ExecuteContext, step: Extract<Step, { action: A }>) => Promise<Effect>;
 
 const executors: { [A in Step['action']]: Executor<A> } = {
   async create(ctx, { key, pod, container }) {
@@ -39,6 +52,7 @@ const executors: { [A in Step['action']]: Executor<A> } = {
     } catch (error) {
       fail(ctx, key, 'RunContainerError', error);
     }
+    return { changed: id };
   },
 
   async start(ctx, { key, id }) {
@@ -48,6 +62,7 @@ const executors: { [A in Step['action']]: Executor<A> } = {
     } catch (error) {
       fail(ctx, key, 'RunContainerError', error);
     }
+    return { changed: id };
   },
 
   async restart(ctx, { key, id }) {
@@ -61,6 +76,7 @@ const executors: { [A in Step['action']]: Executor<A> } = {
     } catch (error) {
       fail(ctx, key, 'RunContainerError', error);
     }
+    return { changed: id };
   },
 
   async remove(ctx, { id, name, graceSeconds, reason }) {
@@ -68,29 +84,42 @@ const executors: { [A in Step['action']]: Executor<A> } = {
       await ctx.runtime.stop(id, graceSeconds);
       await ctx.runtime.remove(id);
       ctx.log.info({ container: name, reason }, 'container removed');
+      return { removed: id };
     } catch (error) {
       ctx.log.warn({ container: name, err: (error as Error).message }, 'container removal failed; retrying on the next pass');
+      return { changed: id };
     }
   },
 
   async wait() {
     // Nothing to do now: the reconciler wakes when the back-off ends.
+    return undefined;
   },
 };
 
-function fail(ctx: ExecuteContext, key: string, reason: string, error: unknown): void {
+function fail(ctx: ExecuteContext, key: string, reason: string, error: unknown): undefined {
   const message = error instanceof Error ? error.message : String(error);
   ctx.state.updateContainer(key, { lastError: { reason, message } });
   ctx.log.warn({ container: key, reason, err: message }, 'container step failed');
+  return undefined;
 }
 
-function run(ctx: ExecuteContext, step: Step): Promise<void> {
+function run(ctx: ExecuteContext, step: Step): Promise<Effect> {
   const executor = executors[step.action] as Executor<Step['action']>;
   return executor(ctx, step);
 }
 
 /** Removals first (they free names and ports), then everything else side by side. */
-export async function execute(ctx: ExecuteContext, steps: readonly Step[]): Promise<void> {
-  await Promise.all(steps.filter((s) => s.action === 'remove').map((s) => run(ctx, s)));
-  await Promise.all(steps.filter((s) => s.action !== 'remove').map((s) => run(ctx, s)));
+export async function execute(ctx: ExecuteContext, steps: readonly Step[]): Promise<Touched> {
+  const effects = [
+    ...(await Promise.all(steps.filter((s) => s.action === 'remove').map((s) => run(ctx, s)))),
+    ...(await Promise.all(steps.filter((s) => s.action !== 'remove').map((s) => run(ctx, s)))),
+  ];
+  const touched: Touched = { changed: [], removed: [] };
+  for (const effect of effects) {
+    if (effect === undefined) continue;
+    if ('removed' in effect) touched.removed.push(effect.removed);
+    else touched.changed.push(effect.changed);
+  }
+  return touched;
 }

@@ -2,13 +2,18 @@
  * The reconcile loop: observe the engine, plan, execute, report. Level-triggered: whatever
  * woke it (a new desired state, a container that died, a back-off that ended, the resync
  * timer) it converges to the whole desired state, one pass at a time.
+ *
+ * A pass costs what changed, not how many containers run: after acting it looks again only
+ * at the containers its steps touched, and it lists the engine only when something may have
+ * changed behind its back. While engine events are followed, what the last pass saw holds
+ * until an event arrives; the resync timer lists anyway, for whatever events could miss.
  */
 import type { Logger } from '../../shared/log.js';
 import type { DesiredStateMessage, StatusReportMessage } from '../../shared/proto/codec.js';
 import type { ContainerRecord, ContainerRuntime } from '../runtime/runtime.js';
 import type { LocalState } from '../state/local-state.js';
 import { containerKey } from './containers.js';
-import { execute } from './execute.js';
+import { execute, type Touched } from './execute.js';
 import { plan, type Step } from './plan.js';
 import { podStatuses } from './status.js';
 
@@ -23,8 +28,11 @@ export interface ReconcilerOptions {
   onStatus: (status: StatusReportMessage) => void;
 }
 
-/** Events close together (a kill, then the engine's die and stop) run as one pass. */
-const DEBOUNCE_MS = 50;
+/**
+ * Engine events close together (a kill, then the engine's die and stop) run as one pass. A
+ * new desired state does not wait: it is one message, and someone is waiting for its pods.
+ */
+export const EVENT_DEBOUNCE_MS = 50;
 
 export class Reconciler {
   readonly #options: ReconcilerOptions;
@@ -35,6 +43,14 @@ export class Reconciler {
   #wake: NodeJS.Timeout | undefined;
   #resync: NodeJS.Timeout | undefined;
   #stopEvents: (() => void) | undefined;
+  /** True while the engine's event stream is open: only then can a quiet stream vouch for #seen. */
+  #followingEvents = false;
+  /** Engine events received so far. */
+  #events = 0;
+  /** The containers as the last pass left them, and the event count when it looked. */
+  #seen: { containers: ContainerRecord[]; events: number } | undefined;
+  /** Set by the resync timer: the next pass lists the engine whatever the events say. */
+  #listDue = true;
   #lastReport = '';
   #latest: StatusReportMessage;
   #stopped = false;
@@ -57,14 +73,26 @@ export class Reconciler {
   async start(): Promise<void> {
     this.#stopEvents = await this.#options.runtime
       .events(
-        () => this.trigger(),
-        (error) => this.#options.log.warn({ err: error.message }, 'engine event stream failed; relying on resync'),
+        () => {
+          this.#events++;
+          this.trigger();
+        },
+        (error) => {
+          this.#followingEvents = false;
+          this.#options.log.warn({ err: error.message }, 'engine event stream failed; relying on resync');
+        },
       )
       .catch((error: Error) => {
         this.#options.log.warn({ err: error.message }, 'cannot follow engine events; relying on resync');
         return undefined;
       });
-    this.#resync = setInterval(() => this.trigger(), this.#options.resyncMs);
+    this.#followingEvents = this.#stopEvents !== undefined;
+    // What was seen before the stream opened has no events to vouch for it.
+    this.#listDue = true;
+    this.#resync = setInterval(() => {
+      this.#listDue = true;
+      this.trigger();
+    }, this.#options.resyncMs);
     this.trigger();
   }
 
@@ -72,18 +100,27 @@ export class Reconciler {
     this.#desired = desired;
     this.#options.state.setDesired(desired);
     this.#options.state.flush();
-    this.trigger();
+    if (this.#stopped) return;
+    // The pass about to run covers whatever a pending trigger wanted.
+    clearTimeout(this.#debounce);
+    void this.#run();
   }
 
+  /** Asks for a pass soon; triggers within EVENT_DEBOUNCE_MS of each other make one pass. */
   trigger(): void {
     if (this.#stopped) return;
     clearTimeout(this.#debounce);
-    this.#debounce = setTimeout(() => void this.#run(), DEBOUNCE_MS);
+    this.#debounce = setTimeout(() => void this.#run(), EVENT_DEBOUNCE_MS);
   }
 
   /** Runs one pass now and resolves when it (and any pass it queued) is done. */
   async reconcileNow(): Promise<void> {
     await this.#run();
+    await this.idle();
+  }
+
+  /** Resolves once no pass is running or queued to run after it; a debounced trigger does not count. */
+  async idle(): Promise<void> {
     while (this.#running) await this.#running;
   }
 
@@ -92,8 +129,9 @@ export class Reconciler {
     clearTimeout(this.#debounce);
     clearTimeout(this.#wake);
     clearInterval(this.#resync);
+    this.#followingEvents = false;
     this.#stopEvents?.();
-    while (this.#running) await this.#running;
+    await this.idle();
     this.#options.state.flush();
   }
 
@@ -124,13 +162,25 @@ export class Reconciler {
     const { runtime, state, backoff, log, device } = this.#options;
     const desired = this.#desired;
     const memory = (key: string) => state.document.containers[key];
-    let containers = await this.#observe(runtime);
+    const events = this.#events;
+    // Taken, not peeked: a pass that fails part way leaves nothing to trust.
+    const seen = this.#seen;
+    this.#seen = undefined;
+    let containers: ContainerRecord[];
+    if (!this.#listDue && this.#followingEvents && seen !== undefined && seen.events === events) {
+      containers = seen.containers;
+    } else {
+      this.#listDue = false;
+      containers = await this.#observe(runtime);
+    }
     const steps = plan({ pods: desired.pods, containers, memory, now: Date.now(), backoff });
     const acting = steps.filter((s) => s.action !== 'wait');
     if (acting.length > 0) {
-      await execute({ device, runtime, state, log }, acting);
-      containers = await this.#observe(runtime);
+      const touched = await execute({ device, runtime, state, log }, acting);
+      containers = await this.#observeTouched(runtime, containers, touched);
     }
+    // Counted from before the look: an event that came during the pass makes the next one list.
+    this.#seen = { containers, events };
     state.retainContainers(new Set(desired.pods.flatMap((p) => p.containers.map((c) => containerKey(p.uid, c.name)))));
     state.flush();
     this.#scheduleWakeFrom(plan({ pods: desired.pods, containers, memory, now: Date.now(), backoff }));
@@ -157,6 +207,17 @@ export class Reconciler {
         return (await runtime.inspect(record.id)) ?? record;
       }),
     );
+  }
+
+  /**
+   * The containers after the steps: those the steps did not touch as listed before, the
+   * touched ones as the engine has them now. Changes the steps did not make arrive as engine
+   * events, which wake the next pass.
+   */
+  async #observeTouched(runtime: ContainerRuntime, before: ContainerRecord[], touched: Touched): Promise<ContainerRecord[]> {
+    const stale = new Set([...touched.changed, ...touched.removed]);
+    const fresh = await Promise.all([...new Set(touched.changed)].map((id) => runtime.inspect(id)));
+    return [...before.filter((record) => !stale.has(record.id)), ...fresh.filter((record): record is ContainerRecord => record !== undefined)];
   }
 
   #scheduleWakeFrom(steps: Step[]): void {

@@ -5,6 +5,12 @@
  * Several agents may share one engine, so every call is fenced by the device label: list and
  * events ask the engine to filter by it, and inspect/start/stop/remove look at a container's
  * label before acting and refuse a container of another device.
+ *
+ * The engine's list gives state, labels, names and image, but no start or finish time, exit
+ * code or OOM flag, so a full record needs an inspect. Inspecting every container on every
+ * list made a reconcile pass cost grow with the number of containers; instead the adapter
+ * remembers inspects while it follows engine events (see InspectMemo), and a list inspects
+ * only the containers that are new or changed.
  */
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -41,6 +47,7 @@ export class DockerRuntime implements ContainerRuntime {
   readonly endpoint: string;
   private readonly docker: Docker;
   private readonly openStreams = new Set<() => void>();
+  private readonly memo = new InspectMemo();
 
   constructor(options: RuntimeOptions) {
     this.device = options.device;
@@ -54,22 +61,32 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   /**
-   * Inspects every listed container, because the list endpoint has no exit code (Podman),
-   * no start or finish time and no OOM flag: list() and inspect() give the same records.
+   * Every field of every record is filled, as inspect() fills it: id, name, image, labels and
+   * state, plus startedAt, finishedAt, exitCode and oomKilled where they apply. The list call
+   * gives the state; the rest comes from an inspect, remembered while an event stream is open
+   * and the container shows no change, so only new or changed containers are inspected.
    */
   async list(): Promise<ContainerRecord[]> {
     const summaries = await this.call('listing containers', () =>
       this.docker.listContainers({ all: true, filters: { label: [this.deviceFilter()] } }),
     );
-    const details = await Promise.all(summaries.map((summary) => this.inspectRaw(summary.Id)));
-    return details
-      .filter((info): info is Docker.ContainerInspectInfo => info !== undefined && ownerOf(info) === this.device)
-      .map(recordFromInspect);
+    const records = await Promise.all(summaries.map((summary) => this.recordOfListed(summary)));
+    this.memo.retainOnly(new Set(summaries.map((summary) => summary.Id)));
+    return records.filter((record): record is ContainerRecord => record !== undefined);
   }
 
   async inspect(id: string): Promise<ContainerRecord | undefined> {
-    const info = await this.ownedContainer(id);
-    return info && recordFromInspect(info);
+    const ticket = this.memo.begin(id);
+    let record: ContainerRecord | undefined;
+    try {
+      const info = await this.ownedContainer(id);
+      record = info && recordFromInspect(info);
+    } finally {
+      // Kept only when asked by full id: events name containers by full id, so a container
+      // inspected by name could change without the memo hearing of it.
+      this.memo.settle(ticket, record?.id === id ? record : undefined);
+    }
+    return record;
   }
 
   async ensureImage(image: string, policy: PullPolicy): Promise<void> {
@@ -102,23 +119,35 @@ export class DockerRuntime implements ContainerRuntime {
   async start(id: string): Promise<void> {
     const info = await this.ownedContainer(id);
     if (info === undefined) throw this.missing(id);
-    // 304: already running, which is what the caller wants.
-    await this.call(`starting container ${id}`, () => this.docker.getContainer(info.Id).start(), [304]);
+    try {
+      // 304: already running, which is what the caller wants.
+      await this.call(`starting container ${id}`, () => this.docker.getContainer(info.Id).start(), [304]);
+    } finally {
+      this.memo.changed(info.Id);
+    }
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {
     const info = await this.ownedContainer(id);
     // A missing container is as stopped as it gets: the caller's goal is met.
     if (info === undefined) return;
-    // 304: already stopped; 404: removed since the inspect above. Both leave it stopped.
-    await this.call(`stopping container ${id}`, () => this.docker.getContainer(info.Id).stop({ t: Math.max(0, Math.round(graceSeconds)) }), [304, 404]);
+    try {
+      // 304: already stopped; 404: removed since the inspect above. Both leave it stopped.
+      await this.call(`stopping container ${id}`, () => this.docker.getContainer(info.Id).stop({ t: Math.max(0, Math.round(graceSeconds)) }), [304, 404]);
+    } finally {
+      this.memo.changed(info.Id);
+    }
   }
 
   async remove(id: string): Promise<void> {
     const info = await this.ownedContainer(id);
     if (info === undefined) return;
-    // v: anonymous volumes go with the container, or a crash-looping pod fills the disk.
-    await this.call(`removing container ${id}`, () => this.docker.getContainer(info.Id).remove({ force: true, v: true }), [404]);
+    try {
+      // v: anonymous volumes go with the container, or a crash-looping pod fills the disk.
+      await this.call(`removing container ${id}`, () => this.docker.getContainer(info.Id).remove({ force: true, v: true }), [404]);
+    } finally {
+      this.memo.changed(info.Id);
+    }
   }
 
   async events(onEvent: (event: RuntimeEvent) => void, onError: (error: Error) => void): Promise<() => void> {
@@ -130,6 +159,7 @@ export class DockerRuntime implements ContainerRuntime {
       if (stopped) return;
       stopped = true;
       this.openStreams.delete(stop);
+      this.memo.streamClosed();
       stream.destroy();
     };
     const fail = (error: Error): void => {
@@ -140,7 +170,9 @@ export class DockerRuntime implements ContainerRuntime {
     const lines = createLineSplitter((line) => {
       if (stopped) return;
       const event = parseEngineEvent(line, this.device);
-      if (event !== undefined) onEvent(event);
+      if (event === undefined) return;
+      this.memo.changed(event.containerId);
+      onEvent(event);
     });
     stream.on('data', (chunk: Buffer | string) => lines.push(chunk));
     stream.on('error', (error: Error) => fail(this.failure('following engine events', error)));
@@ -149,6 +181,7 @@ export class DockerRuntime implements ContainerRuntime {
       fail(new FlotillaError('Unavailable', `the container engine at ${this.endpoint} closed the event stream`));
     });
     this.openStreams.add(stop);
+    this.memo.streamOpened();
     return stop;
   }
 
@@ -184,6 +217,22 @@ export class DockerRuntime implements ContainerRuntime {
       });
     }
     return info;
+  }
+
+  /** The record of a listed container: remembered if it cannot have changed, else inspected. */
+  private async recordOfListed(summary: Docker.ContainerInfo): Promise<ContainerRecord | undefined> {
+    const remembered = this.memo.recall(summary.Id, containerState(summary.State));
+    if (remembered !== undefined) return remembered;
+    const ticket = this.memo.begin(summary.Id);
+    let record: ContainerRecord | undefined;
+    try {
+      const info = await this.inspectRaw(summary.Id);
+      // Removed since the list, or relabelled behind the agent's back: not this device's now.
+      record = info !== undefined && ownerOf(info) === this.device ? recordFromInspect(info) : undefined;
+    } finally {
+      this.memo.settle(ticket, record);
+    }
+    return record;
   }
 
   private async inspectRaw(id: string): Promise<Docker.ContainerInspectInfo | undefined> {
@@ -249,6 +298,104 @@ export class DockerRuntime implements ContainerRuntime {
 }
 
 export const createDockerRuntime: RuntimeFactory = (options) => new DockerRuntime(options);
+
+/** How long a remembered inspect is trusted at most, so a missed engine event heals by itself. */
+export const MEMO_MAX_AGE_MS = 60_000;
+
+/** One inspect in flight; `stale` is set when the container changes before the answer is in. */
+export interface InspectTicket {
+  readonly id: string;
+  readonly epoch: number;
+  stale: boolean;
+}
+
+/**
+ * Inspect results the adapter may give again instead of asking the engine. A container's
+ * details (start and finish time, exit code, OOM flag) change only when the engine reports an
+ * event for it, so a remembered record holds while:
+ * - an event stream is open, and was open before the inspect began (events before it are lost);
+ * - no event for the container arrived, and this adapter did not start, stop or remove it,
+ *   since the inspect began;
+ * - the engine lists it in the state the record has;
+ * - it is younger than MEMO_MAX_AGE_MS.
+ * An event can arrive a little after the change it reports: a list in between may still give
+ * the old record, and the event then wakes the reconciler to look again.
+ */
+export class InspectMemo {
+  readonly #records = new Map<string, { record: ContainerRecord; at: number }>();
+  readonly #inFlight = new Map<string, Set<InspectTicket>>();
+  readonly #now: () => number;
+  #streams = 0;
+  /** Changes whenever a stream opens or closes: an inspect that spans it is not trusted. */
+  #epoch = 0;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  streamOpened(): void {
+    this.#streams++;
+    this.#forgetAll();
+  }
+
+  streamClosed(): void {
+    this.#streams = Math.max(0, this.#streams - 1);
+    this.#forgetAll();
+  }
+
+  /** The container changed (an event, or this adapter acted on it): what is known of it is old. */
+  changed(id: string): void {
+    this.#records.delete(id);
+    for (const ticket of this.#inFlight.get(id) ?? []) ticket.stale = true;
+  }
+
+  /** A copy of the remembered record, if it still holds for a container listed in `state`. */
+  recall(id: string, state: ContainerRecord['state']): ContainerRecord | undefined {
+    const entry = this.#records.get(id);
+    if (entry === undefined || this.#streams === 0) return undefined;
+    if (entry.record.state !== state || this.#now() - entry.at > MEMO_MAX_AGE_MS) {
+      this.#records.delete(id);
+      return undefined;
+    }
+    return copyRecord(entry.record);
+  }
+
+  /** Call before asking the engine about `id`; hand the answer to settle(). */
+  begin(id: string): InspectTicket {
+    const ticket: InspectTicket = { id, epoch: this.#epoch, stale: false };
+    let tickets = this.#inFlight.get(id);
+    if (tickets === undefined) this.#inFlight.set(id, (tickets = new Set()));
+    tickets.add(ticket);
+    return ticket;
+  }
+
+  /** Remembers the engine's answer unless the container or the event stream changed meanwhile. */
+  settle(ticket: InspectTicket, record: ContainerRecord | undefined): void {
+    const tickets = this.#inFlight.get(ticket.id);
+    tickets?.delete(ticket);
+    if (tickets?.size === 0) this.#inFlight.delete(ticket.id);
+    if (record === undefined || ticket.stale || ticket.epoch !== this.#epoch || this.#streams === 0) return;
+    this.#records.set(ticket.id, { record: copyRecord(record), at: this.#now() });
+  }
+
+  /** Forgets containers the engine no longer lists. */
+  retainOnly(ids: ReadonlySet<string>): void {
+    for (const id of this.#records.keys()) if (!ids.has(id)) this.#records.delete(id);
+  }
+
+  get size(): number {
+    return this.#records.size;
+  }
+
+  #forgetAll(): void {
+    this.#epoch++;
+    this.#records.clear();
+  }
+}
+
+function copyRecord(record: ContainerRecord): ContainerRecord {
+  return { ...record, labels: { ...record.labels } };
+}
 
 const CONNECTION_ERRORS = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EACCES', 'EPIPE', 'EHOSTUNREACH', 'ETIMEDOUT']);
 

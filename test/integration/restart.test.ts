@@ -20,7 +20,8 @@ async function podNamed(hub: Parameters<typeof getJson>[0], name: string): Promi
 
 t.test('a killed container is restarted with back-off and its restarts are counted', async (t) => {
   const hub = await startHub(t);
-  await startAgent(t, hub, { backoffSeconds: 2 });
+  // A back-off long enough to be seen even when the engine reports the kill late.
+  await startAgent(t, hub, { backoffSeconds: 4 });
   const dir = await tempDir(t, 'manifests');
   const keeperAndOnce = [sleeperPodManifest('keeper', { restartPolicy: 'Always' }), sleeperPodManifest('once', { restartPolicy: 'Never' })];
   await writeFile(join(dir, 'always.yaml'), keeperAndOnce.join('---\n'));
@@ -39,7 +40,7 @@ t.test('a killed container is restarted with back-off and its restarts are count
   t.equal(afterFirst.status?.containerStatuses?.[0]?.containerID, id, 'the same container is started again');
   t.equal((await podmanInspect(id)).State.Status, 'running', 'Podman shows it running again');
 
-  // The second crash waits out the back-off (2 s) before the restart.
+  // The second crash waits out the back-off (4 s) before the restart.
   await podmanKill(id);
   const backingOff = await waitFor('CrashLoopBackOff', async () => {
     const current = await podNamed(hub, 'keeper');

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,10 +12,12 @@ import {
   createOptionsFromSpec,
   containerState,
   engineTime,
+  InspectMemo,
+  MEMO_MAX_AGE_MS,
   parseEngineEvent,
   runtimeInfoFromVersion,
 } from '../../../agent/runtime/docker.js';
-import { LABEL_DEVICE, LABEL_POD_NAME, type ContainerCreateSpec } from '../../../agent/runtime/runtime.js';
+import { LABEL_DEVICE, LABEL_POD_NAME, type ContainerCreateSpec, type ContainerRecord, type RuntimeEvent } from '../../../agent/runtime/runtime.js';
 import { hasCode } from '../../../shared/errors.js';
 import {
   TEST_IMAGE,
@@ -24,7 +28,7 @@ import {
   podmanLogs,
   removeDeviceContainers,
 } from '../../helpers/podman.js';
-import { containerSpec, deviceOf, runtimeContract, runtimeFor, type ContractEngine, type EngineView } from './runtime-contract.js';
+import { containerSpec, deviceOf, runtimeContract, runtimeFor, waitFor, type ContractEngine, type EngineView } from './runtime-contract.js';
 
 const run = promisify(execFile);
 
@@ -270,5 +274,173 @@ t.test('engine data mapping', async (t) => {
     t.same(runtimeInfoFromVersion(docker), { name: 'docker', version: '24.0.7', os: 'linux', arch: 'arm64' });
     const balena = { ...base, Version: '20.10.43', Platform: { Name: 'balenaEngine' }, Components: [] };
     t.equal(runtimeInfoFromVersion(balena).name, 'balena-engine');
+  });
+});
+
+/**
+ * A Docker-API endpoint in front of Podman's that counts the container inspects passing
+ * through, so a test can tell how often the adapter asked the engine for details.
+ */
+async function countingEndpoint(t: Parameters<Parameters<typeof t.test>[1]>[0], upstream: string): Promise<{ socketPath: string; inspects: () => number }> {
+  let inspects = 0;
+  // A short path of its own: a unix socket path is limited to about 100 bytes.
+  const dir = await mkdtemp(join(tmpdir(), 'flotilla-count-'));
+  const socketPath = join(dir, 'engine.sock');
+  const server = createServer((req, res) => {
+    if (/\/containers\/[^/]+\/json/.test(req.url ?? '')) inspects++;
+    const forwarded = request({ socketPath: upstream, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      // The event stream sends nothing until an event: the headers must not wait for a body.
+      res.flushHeaders();
+      answer.pipe(res);
+    });
+    forwarded.on('error', () => res.destroy());
+    // A client that hangs up (an event stream stopped) ends the engine's side too.
+    res.on('close', () => forwarded.destroy());
+    req.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  t.teardown(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { socketPath, inspects: () => inspects };
+}
+
+t.test('listing while following engine events', async (t) => {
+  const SLEEP = ['sleep', '300'];
+
+  t.test('inspects each container once, not on every list, and again only after it changes', async (t) => {
+    const endpoint = await countingEndpoint(t, service.socketPath);
+    const runtime = runtimeFor(t, (device) => createDockerRuntime({ device, endpoint: endpoint.socketPath }), engine);
+    const device = deviceOf(runtime);
+    const events: RuntimeEvent[] = [];
+    await runtime.events((event) => events.push(event), (error) => t.fail(error.message));
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const id = await runtime.create(containerSpec(engine, device, SLEEP));
+      await runtime.start(id);
+      ids.push(id);
+    }
+    // Let the start events of the three arrive first: each of them makes the adapter look again.
+    await waitFor('the start events', async () => (ids.every((id) => events.some((e) => e.containerId === id && e.action === 'start')) ? true : undefined));
+
+    const first = await runtime.list();
+    t.same(first.map((r) => r.state), ['running', 'running', 'running']);
+    const afterFirst = endpoint.inspects();
+    const second = await runtime.list();
+    t.equal(endpoint.inspects(), afterFirst, 'a second list asks the engine for no details');
+    t.same(second, first, 'and gives the same records, start times included');
+
+    const victim = ids[1]!;
+    await engine.kill(victim);
+    await waitFor('the die event', async () => (events.some((e) => e.containerId === victim && e.action === 'die') ? true : undefined));
+    const third = await runtime.list();
+    t.equal(endpoint.inspects(), afterFirst + 1, 'only the killed container is inspected again');
+    const killed = third.find((r) => r.id === victim);
+    t.equal(killed?.state, 'exited');
+    t.equal(killed?.exitCode, 137, 'with the exit code of the kill');
+    t.ok(killed?.finishedAt !== undefined, 'and its finish time');
+  });
+
+  t.test('gives a container restarted behind its back its new start time once the engine reports it', async (t) => {
+    const runtime = runtimeFor(t, build, engine);
+    const events: RuntimeEvent[] = [];
+    await runtime.events((event) => events.push(event), (error) => t.fail(error.message));
+    const id = await runtime.create(containerSpec(engine, deviceOf(runtime), SLEEP));
+    await runtime.start(id);
+    const before = (await runtime.list())[0];
+    const seen = events.length;
+    await run('podman', ['restart', '--time', '0', id]);
+    await waitFor('the restart’s start event', async () => (events.slice(seen).some((e) => e.containerId === id && e.action === 'start') ? true : undefined));
+    const after = (await runtime.list())[0];
+    t.equal(after?.state, 'running');
+    t.ok((after?.startedAt ?? 0) > (before?.startedAt ?? Infinity), 'the start time moved on');
+    t.same(after, await runtime.inspect(id), 'list and inspect agree');
+  });
+
+  t.test('without an event stream, inspects every container on every list', async (t) => {
+    const endpoint = await countingEndpoint(t, service.socketPath);
+    const runtime = runtimeFor(t, (device) => createDockerRuntime({ device, endpoint: endpoint.socketPath }), engine);
+    const id = await runtime.create(containerSpec(engine, deviceOf(runtime), SLEEP));
+    await runtime.start(id);
+    await runtime.list();
+    const afterFirst = endpoint.inspects();
+    await runtime.list();
+    t.equal(endpoint.inspects(), afterFirst + 1, 'nothing tells it the container is unchanged');
+  });
+});
+
+t.test('remembered inspects', async (t) => {
+  const running = (id: string, startedAt = 1_000): ContainerRecord => ({ id, name: id, image: 'i', labels: { [LABEL_DEVICE]: 'd' }, state: 'running', startedAt });
+  const remembered = (memo: InspectMemo, record: ContainerRecord): void => memo.settle(memo.begin(record.id), record);
+
+  t.test('gives back an inspect while a stream is open and the container shows no change', async (t) => {
+    const memo = new InspectMemo();
+    memo.streamOpened();
+    remembered(memo, running('a'));
+    t.same(memo.recall('a', 'running'), running('a'));
+    t.equal(memo.recall('b', 'running'), undefined, 'nothing for a container never inspected');
+  });
+
+  t.test('forgets a container when an event names it, even while its inspect is in flight', async (t) => {
+    const memo = new InspectMemo();
+    memo.streamOpened();
+    remembered(memo, running('a'));
+    memo.changed('a');
+    t.equal(memo.recall('a', 'running'), undefined, 'an event makes the record old');
+
+    const ticket = memo.begin('b');
+    memo.changed('b');
+    memo.settle(ticket, running('b'));
+    t.equal(memo.recall('b', 'running'), undefined, 'an answer that may predate the change is not kept');
+  });
+
+  t.test('trusts nothing without an open stream, nor an inspect begun before a stream opened or closed', async (t) => {
+    const memo = new InspectMemo();
+    remembered(memo, running('a'));
+    memo.streamOpened();
+    t.equal(memo.recall('a', 'running'), undefined, 'kept with no stream to report changes');
+
+    const spanning = memo.begin('b');
+    memo.streamOpened();
+    memo.settle(spanning, running('b'));
+    t.equal(memo.recall('b', 'running'), undefined, 'begun before the second stream opened');
+
+    remembered(memo, running('c'));
+    memo.streamClosed();
+    t.equal(memo.recall('c', 'running'), undefined, 'a stream closed: events may be missed');
+    memo.streamClosed();
+    remembered(memo, running('d'));
+    t.equal(memo.recall('d', 'running'), undefined, 'no stream open at all');
+  });
+
+  t.test('drops a record when the engine lists the container in another state, or when it is too old', async (t) => {
+    let now = 0;
+    const memo = new InspectMemo(() => now);
+    memo.streamOpened();
+    remembered(memo, running('a'));
+    t.equal(memo.recall('a', 'exited'), undefined, 'listed as exited: the running record is old');
+    t.equal(memo.recall('a', 'running'), undefined, 'and it is gone for good');
+
+    remembered(memo, running('b'));
+    now = MEMO_MAX_AGE_MS;
+    t.ok(memo.recall('b', 'running'), 'trusted up to the maximum age');
+    now = MEMO_MAX_AGE_MS + 1;
+    t.equal(memo.recall('b', 'running'), undefined, 'not after it');
+  });
+
+  t.test('forgets containers the engine no longer lists, and hands out copies', async (t) => {
+    const memo = new InspectMemo();
+    memo.streamOpened();
+    remembered(memo, running('a'));
+    remembered(memo, running('b'));
+    memo.retainOnly(new Set(['b']));
+    t.equal(memo.size, 1);
+    t.equal(memo.recall('a', 'running'), undefined);
+    const copy = memo.recall('b', 'running');
+    copy!.labels['changed'] = 'yes';
+    t.same(memo.recall('b', 'running')?.labels, { [LABEL_DEVICE]: 'd' }, 'a caller’s change does not reach the memo');
   });
 });
