@@ -195,8 +195,8 @@ export class CycleContext {
   readonly pod: Pod;
   readonly fleet: FleetSnapshot;
   private readonly slots: unknown[] = [];
-  /** Values under keys not made by `cycleKey`, which have no slot. */
-  private readonly others = new Map<CycleKey<unknown>, unknown>();
+  /** Values under keys not made by `cycleKey`, which have no slot; rare, so made when first needed. */
+  private others: Map<CycleKey<unknown>, unknown> | undefined;
 
   constructor(pod: Pod, fleet: FleetSnapshot) {
     this.pod = pod;
@@ -211,7 +211,7 @@ export class CycleContext {
   write<T>(key: CycleKey<T>, value: T): void {
     const slot = key.slot;
     if (slot === undefined) {
-      this.others.set(key, value);
+      (this.others ??= new Map()).set(key, value);
       return;
     }
     while (this.slots.length <= slot) this.slots.push(UNSET);
@@ -229,7 +229,7 @@ export class CycleContext {
 
   private lookup(key: CycleKey<unknown>): unknown {
     const slot = key.slot;
-    if (slot === undefined) return this.others.has(key) ? this.others.get(key) : UNSET;
+    if (slot === undefined) return this.others?.has(key) === true ? this.others.get(key) : UNSET;
     return slot < this.slots.length ? this.slots[slot] : UNSET;
   }
 }

@@ -69,6 +69,8 @@ export function createScheduler(config: SchedulerConfig = {}, registry: Registry
   // rather than kept as an object per device, and read only when nothing fits.
   let refusedBy: (FilterPlugin | undefined)[] = [];
   let refusals: (Status | undefined)[] = [];
+  // Each feasible device's total score, refilled every cycle rather than allocated anew.
+  let totals = new Float64Array(0);
 
   function schedule(pod: Pod, fleet: FleetSnapshot): ScheduleResult {
     const ctx = new CycleContext(pod, fleet);
@@ -165,7 +167,8 @@ export function createScheduler(config: SchedulerConfig = {}, registry: Registry
   }
 
   function pickBest(ctx: CycleContext, pod: Pod, feasible: DeviceSnapshot[]): ScheduleResult {
-    const totals = new Float64Array(feasible.length);
+    if (totals.length < feasible.length) totals = new Float64Array(feasible.length);
+    totals.fill(0, 0, feasible.length);
     for (const { plugin, weight } of profile.scores) {
       const failure = scoreInto(totals, weight, plugin, ctx, pod, feasible);
       if (failure !== undefined) return scoringFailed(failure, feasible);
