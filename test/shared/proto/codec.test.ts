@@ -61,6 +61,7 @@ const heartbeat: HeartbeatMessage = {
   uptimeSeconds: 86_400,
   runningPods: 3,
   bdSeq: 42,
+  sentAtMs: 1_795_000_000_000,
 };
 
 const desired: DesiredStateMessage = {
