@@ -79,10 +79,71 @@ export function identifyObject(object: AnyObject): ObjectIdentity {
 
 /**
  * A copy in exactly the form the object takes on disk (undefined fields dropped), so what a
- * caller reads back is the same before and after a restart.
+ * caller reads back is the same before and after a restart: JSON.parse(JSON.stringify(value)),
+ * built directly for plain data, which is what callers hand the store and is several times
+ * faster than going through the text.
  */
 export function jsonCopy<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+  const copy = plainJsonCopy(value, 0);
+  return (copy === NOT_PLAIN ? JSON.parse(JSON.stringify(value)) : copy) as T;
+}
+
+/** What plainJsonCopy answers for anything but plain data, which then goes through JSON itself. */
+const NOT_PLAIN: unique symbol = Symbol('not plain');
+
+/** Deeper than any object the store holds; a cycle reaches it and takes the JSON path, which reports the cycle. */
+const MAX_PLAIN_DEPTH = 64;
+
+/**
+ * JSON's round trip for strings, numbers, booleans, null, and arrays and objects of them with
+ * the ordinary prototype: non-finite numbers become null and -0 becomes 0, undefined and
+ * functions are dropped from objects and become null in arrays. NOT_PLAIN for anything JSON
+ * treats specially (toJSON, Dates, class instances, boxed values, bigint) or that nests too deep.
+ */
+function plainJsonCopy(value: unknown, depth: number): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value + 0 : null;
+    case 'object':
+      break;
+    default:
+      return NOT_PLAIN;
+  }
+  if (value === null) return null;
+  if (depth > MAX_PLAIN_DEPTH) return NOT_PLAIN;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return NOT_PLAIN;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return NOT_PLAIN;
+    const copy: unknown[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const field = droppedByJson(item) ? null : plainJsonCopy(item, depth + 1);
+      if (field === NOT_PLAIN) return NOT_PLAIN;
+      copy.push(field);
+    }
+    return copy;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return NOT_PLAIN;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item: unknown = (value as Record<string, unknown>)[key];
+    if (droppedByJson(item)) continue;
+    const field = plainJsonCopy(item, depth + 1);
+    if (field === NOT_PLAIN) return NOT_PLAIN;
+    // As in cloneStored: assigning "__proto__" would swap the copy's prototype, JSON.parse makes it a key.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: field, enumerable: true, writable: true, configurable: true });
+    else copy[key] = field;
+  }
+  return copy;
+}
+
+/** What JSON.stringify leaves out of an object (and writes as null in an array). */
+function droppedByJson(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
 }
 
 /**
