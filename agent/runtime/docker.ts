@@ -18,6 +18,7 @@ import Docker from 'dockerode';
 import { FlotillaError } from '../../shared/errors.js';
 import { parseEngineEndpoint } from './endpoint.js';
 import {
+  assertOwnDevice,
   LABEL_DEVICE,
   type ContainerCreateSpec,
   type ContainerRecord,
@@ -109,7 +110,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async create(spec: ContainerCreateSpec): Promise<string> {
-    this.checkSpecLabels(spec);
+    assertOwnDevice(this.device, spec);
     const created = await this.call(`creating container ${spec.name} from image ${spec.image}`, () =>
       this.docker.createContainer(createOptionsFromSpec(spec)),
     );
@@ -191,18 +192,6 @@ export class DockerRuntime implements ContainerRuntime {
 
   private deviceFilter(): string {
     return `${LABEL_DEVICE}=${this.device}`;
-  }
-
-  private checkSpecLabels(spec: ContainerCreateSpec): void {
-    const owner = spec.labels[LABEL_DEVICE];
-    if (owner === this.device) return;
-    const message =
-      owner === undefined
-        ? `lacks the label ${LABEL_DEVICE}=${this.device}`
-        : `carries ${LABEL_DEVICE}=${owner}, but this runtime serves device ${this.device}`;
-    throw new FlotillaError('Invalid', `container ${spec.name} ${message}`, {
-      details: [{ field: `labels["${LABEL_DEVICE}"]`, message }],
-    });
   }
 
   /** The container if it exists and is this device's; undefined if missing; an error if another's. */

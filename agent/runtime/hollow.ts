@@ -15,6 +15,7 @@ import { FlotillaError } from '../../shared/errors.js';
 import type { HeartbeatMessage } from '../../shared/proto/codec.js';
 import type { HeartbeatSource } from '../heartbeat.js';
 import {
+  assertOwnDevice,
   LABEL_DEVICE,
   type ContainerCreateSpec,
   type ContainerRecord,
@@ -202,7 +203,7 @@ export class HollowRuntime implements ContainerRuntime {
   }
 
   async create(spec: ContainerCreateSpec): Promise<string> {
-    this.#checkSpecLabels(spec);
+    assertOwnDevice(this.device, spec);
     if (this.engine.nameTaken(spec.name)) {
       throw new FlotillaError('AlreadyExists', `creating container ${spec.name} from image ${spec.image}: the container name "${spec.name}" is already in use`);
     }
@@ -265,18 +266,6 @@ export class HollowRuntime implements ContainerRuntime {
     delete record.finishedAt;
     delete record.oomKilled;
     this.engine.emit('start', record);
-  }
-
-  #checkSpecLabels(spec: ContainerCreateSpec): void {
-    const owner = spec.labels[LABEL_DEVICE];
-    if (owner === this.device) return;
-    const message =
-      owner === undefined
-        ? `lacks the label ${LABEL_DEVICE}=${this.device}`
-        : `carries ${LABEL_DEVICE}=${owner}, but this runtime serves device ${this.device}`;
-    throw new FlotillaError('Invalid', `container ${spec.name} ${message}`, {
-      details: [{ field: `labels["${LABEL_DEVICE}"]`, message }],
-    });
   }
 
   /** The container if it exists and is this device's; undefined if missing; an error if another's. */

@@ -5,6 +5,7 @@
  * An adapter only ever touches containers that carry the label `io.flotilla.device` with its
  * own device name: several agents can share one engine without seeing each other's work.
  */
+import { FlotillaError } from '../../shared/errors.js';
 
 export const LABEL_DEVICE = 'io.flotilla.device';
 export const LABEL_POD_NAMESPACE = 'io.flotilla.pod.namespace';
@@ -15,6 +16,19 @@ export const LABEL_CONTAINER = 'io.flotilla.container';
 export const LABEL_GRACE_SECONDS = 'io.flotilla.grace-seconds';
 /** Hash of the container's spec: a different hash means the container must be replaced. */
 export const LABEL_SPEC_HASH = 'io.flotilla.spec-hash';
+
+/** Refuses a spec not labelled with the runtime's own device: no adapter creates for another. */
+export function assertOwnDevice(device: string, spec: ContainerCreateSpec): void {
+  const owner = spec.labels[LABEL_DEVICE];
+  if (owner === device) return;
+  const message =
+    owner === undefined
+      ? `lacks the label ${LABEL_DEVICE}=${device}`
+      : `carries ${LABEL_DEVICE}=${owner}, but this runtime serves device ${device}`;
+  throw new FlotillaError('Invalid', `container ${spec.name} ${message}`, {
+    details: [{ field: `labels["${LABEL_DEVICE}"]`, message }],
+  });
+}
 
 export interface PortBinding {
   containerPort: number;

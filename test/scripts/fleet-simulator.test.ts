@@ -3,16 +3,12 @@
  * their distribution gave them, report heartbeats, run the pods the scheduler binds to them,
  * and go NotReady when stopped. Plus the label distribution's parser and apportionment.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import { defaultHubOptions } from '../../hub/config.js';
 import { startHub, type RunningHub } from '../../hub/main.js';
-import { hasCode } from '../../shared/errors.js';
 import type { Device, Pod } from '../../shared/objects.js';
 import {
   assignLabels,
@@ -22,39 +18,10 @@ import {
   runFleetSimulator,
   startFleet,
 } from '../../scripts/fleet-simulator.js';
+import { invalidMessage } from '../helpers/errors.js';
+import { tempDir, waitFor } from '../helpers/fleet.js';
 
 const SPEC = 'site=site-{1..4};role=camera:60,sensor:30,gateway:10;arch=arm64:70,amd64:30';
-
-async function tempDir(t: Test, prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), `flotilla-${prefix}-`));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
-    await sleep(200);
-  }
-}
-
-function invalidMessage(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (hasCode(error, 'Invalid')) return error.message;
-    throw error;
-  }
-  throw new Error('expected an Invalid error');
-}
 
 function counts(values: string[]): Record<string, number> {
   const result: Record<string, number> = {};
