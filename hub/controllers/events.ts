@@ -14,13 +14,29 @@ export interface EventSink {
   record(involved: ObjectReference, type: FlotillaEvent['type'], reason: string, message: string): void;
 }
 
+/** An event waiting to be written, with the repeats recorded before it was. */
+interface PendingEvent {
+  name: string;
+  involved: ObjectReference;
+  type: FlotillaEvent['type'];
+  reason: string;
+  message: string;
+  count: number;
+  firstTimestamp: string;
+  lastTimestamp: string;
+}
+
 export class EventRecorder implements EventSink {
   readonly #store: Store;
   readonly #log: Logger;
   readonly #source: string;
   readonly #publish: (event: FlotillaEvent) => void;
   readonly #ttlMs: number;
-  #chain: Promise<void> = Promise.resolve();
+  /** By event name: repeats recorded while the event waits are folded into its count. */
+  readonly #pending = new Map<string, PendingEvent>();
+  /** Settles when nothing is pending; undefined when idle. */
+  #writing: Promise<void> | undefined;
+  #sweeping: Promise<unknown> = Promise.resolve();
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: { store: Store; log: Logger; source: string; publish?: (event: FlotillaEvent) => void; ttlMs?: number }) {
@@ -35,68 +51,97 @@ export class EventRecorder implements EventSink {
   start(): void {
     const every = Math.min(this.#ttlMs, 5 * 60 * 1000);
     this.#sweeper = setInterval(() => {
-      this.#chain = this.#chain.then(async () => void (await this.sweep())).catch((error: Error) => this.#log.warn({ err: error.message }, 'event sweep failed'));
+      this.#sweeping = this.sweep().catch((error: Error) => this.#log.warn({ err: error.message }, 'event sweep failed'));
     }, every);
     this.#sweeper.unref();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.#sweeper);
-    await this.#chain;
+    await Promise.all([this.flushed(), this.#sweeping]);
   }
 
   /** Deletes events last seen longer ago than the TTL; returns how many. */
   async sweep(now: number = Date.now()): Promise<number> {
     const { items } = await this.#store.list('Event');
-    let deleted = 0;
-    for (const event of items) {
-      if (now - Date.parse(event.lastTimestamp) < this.#ttlMs) continue;
-      try {
-        await this.#store.delete('Event', event.metadata.namespace, event.metadata.name, { resourceVersion: event.metadata.resourceVersion ?? '' });
-        deleted++;
-      } catch (error) {
-        // Repeated meanwhile (Conflict) or already gone: either way it is not to be deleted now.
-        if (!hasCode(error, 'Conflict') && !hasCode(error, 'NotFound')) throw error;
-      }
-    }
-    return deleted;
+    const expired = items.filter((event) => now - Date.parse(event.lastTimestamp) >= this.#ttlMs);
+    const deleted = await Promise.all(
+      expired.map(async (event) => {
+        try {
+          await this.#store.delete('Event', event.metadata.namespace, event.metadata.name, { resourceVersion: event.metadata.resourceVersion ?? '' });
+          return true;
+        } catch (error) {
+          // Repeated meanwhile (Conflict) or already gone: either way it is not to be deleted now.
+          if (!hasCode(error, 'Conflict') && !hasCode(error, 'NotFound')) throw error;
+          return false;
+        }
+      }),
+    );
+    return deleted.filter(Boolean).length;
   }
 
-  /** Fire and forget: an event that cannot be written must never fail the work it reports. */
+  /**
+   * Fire and forget: an event that cannot be written must never fail the work it reports.
+   * Events recorded together are written together, so a rollout's thousands of events cost
+   * a few store batches rather than one write after another.
+   */
   record(involved: ObjectReference, type: FlotillaEvent['type'], reason: string, message: string): void {
-    this.#chain = this.#chain
-      .then(() => this.#write(involved, type, reason, message))
-      .catch((error: Error) => this.#log.warn({ err: error.message, reason }, 'event not recorded'));
-  }
-
-  /** Resolves when every event recorded so far is written. */
-  flushed(): Promise<void> {
-    return this.#chain;
-  }
-
-  async #write(involved: ObjectReference, type: FlotillaEvent['type'], reason: string, message: string): Promise<void> {
-    const namespace = involved.namespace ?? 'default';
     const digest = createHash('sha1').update(`${involved.kind}/${involved.uid ?? ''}/${reason}/${message}`).digest('hex').slice(0, 10);
     const name = `${involved.name}.${digest}`;
     const now = new Date().toISOString();
+    const waiting = this.#pending.get(name);
+    if (waiting) {
+      waiting.count++;
+      waiting.lastTimestamp = now;
+      return;
+    }
+    this.#pending.set(name, { name, involved, type, reason, message, count: 1, firstTimestamp: now, lastTimestamp: now });
+    this.#writing ??= this.#writePending();
+  }
+
+  /** Resolves when every event recorded so far is written. */
+  async flushed(): Promise<void> {
+    await this.#writing;
+  }
+
+  async #writePending(): Promise<void> {
+    // Events recorded in the same turn join the first batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.#pending.size > 0) {
+        const batch = [...this.#pending.values()];
+        this.#pending.clear();
+        await Promise.all(
+          batch.map((event) =>
+            this.#write(event).catch((error: Error) => this.#log.warn({ err: error.message, reason: event.reason }, 'event not recorded')),
+          ),
+        );
+      }
+    } finally {
+      this.#writing = undefined;
+    }
+  }
+
+  async #write(event: PendingEvent): Promise<void> {
+    const namespace = event.involved.namespace ?? 'default';
     for (let attempt = 0; attempt < 3; attempt++) {
-      const existing = await this.#store.get('Event', namespace, name);
+      const existing = await this.#store.get('Event', namespace, event.name);
       try {
         let written: FlotillaEvent;
         if (existing) {
-          written = await this.#store.update({ ...existing, count: existing.count + 1, lastTimestamp: now });
+          written = await this.#store.update({ ...existing, count: existing.count + event.count, lastTimestamp: event.lastTimestamp });
         } else {
           written = await this.#store.create<FlotillaEvent>({
             apiVersion: 'v1',
             kind: 'Event',
-            metadata: { name, namespace },
-            involvedObject: involved,
-            type,
-            reason,
-            message,
-            count: 1,
-            firstTimestamp: now,
-            lastTimestamp: now,
+            metadata: { name: event.name, namespace },
+            involvedObject: event.involved,
+            type: event.type,
+            reason: event.reason,
+            message: event.message,
+            count: event.count,
+            firstTimestamp: event.firstTimestamp,
+            lastTimestamp: event.lastTimestamp,
             source: this.#source,
           });
         }

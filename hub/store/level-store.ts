@@ -22,7 +22,7 @@ import { VERSION_KEY, loadIndex, objectStorageKey } from './level-layout.js';
 import type { CorruptEntryReporter } from './level-layout.js';
 import {
   alreadyExists,
-  cloneStored,
+  deepFreeze,
   conflict,
   givenVersion,
   identifyKey,
@@ -115,6 +115,7 @@ export const createLevelStore = (async (options: LevelStoreOptions): Promise<Sto
   }
   try {
     const index = await loadIndex(db.iterator(), options.onCorruptEntry ?? reportCorruptEntry);
+    for (const ofKind of index.objects.values()) for (const object of ofKind.values()) deepFreeze(object);
     return new LevelStore(db, index.objects, index.version, historySize, options);
   } catch (error) {
     await db.close();
@@ -156,7 +157,7 @@ class LevelStore implements Store {
     this.assertOpen();
     const id = identifyKey(kind, namespace, name);
     const object = this.objectsOf(id.kind).get(id.key);
-    return object === undefined ? undefined : (cloneStored(object) as ObjectOf<K>);
+    return object as ObjectOf<K> | undefined;
   }
 
   async list<K extends Kind>(kind: K, options: ListOptions = {}): Promise<ListResult<ObjectOf<K>>> {
@@ -171,7 +172,7 @@ class LevelStore implements Store {
     }
     matching.sort(byNamespaceAndName);
     return {
-      items: matching.map((object) => cloneStored(object) as ObjectOf<K>),
+      items: matching as ObjectOf<K>[],
       resourceVersion: String(this.version),
     };
   }
@@ -325,6 +326,7 @@ class LevelStore implements Store {
         continue;
       }
       version += 1;
+      deepFreeze(event.object);
       pending.set(storageKey, event.type === 'DELETED' ? null : event.object);
       decided.push({ write, event, version });
     }
@@ -357,19 +359,18 @@ class LevelStore implements Store {
       this.history.push(version, event);
       for (const watcher of [...this.watchers]) this.deliver(watcher, event);
     }
-    for (const { write, event } of decided) write.resolve(cloneStored(event.object));
+    for (const { write, event } of decided) write.resolve(event.object);
   }
 
-  /** Each watcher gets its own copy: one that edits what it was given harms nobody else. */
+  /** Every watcher gets the same frozen object: none can change what another sees. */
   private deliver(watcher: Watcher, event: WatchEvent): void {
     if (!watcher.active) return;
     if (watcher.kinds !== undefined && !watcher.kinds.has(event.object.kind)) return;
-    const own: WatchEvent = { type: event.type, object: cloneStored(event.object) };
     try {
-      watcher.handler(own);
+      watcher.handler(event);
     } catch (error) {
       try {
-        this.onWatcherError(error, own);
+        this.onWatcherError(error, event);
       } catch {
         // A failing reporter must not break the write that is being committed either.
       }

@@ -134,7 +134,7 @@ function plainJsonCopy(value: unknown, depth: number): unknown {
     if (droppedByJson(item)) continue;
     const field = plainJsonCopy(item, depth + 1);
     if (field === NOT_PLAIN) return NOT_PLAIN;
-    // As in cloneStored: assigning "__proto__" would swap the copy's prototype, JSON.parse makes it a key.
+    // Assigning "__proto__" would swap the copy's prototype, JSON.parse makes it a key.
     if (key === '__proto__') Object.defineProperty(copy, key, { value: field, enumerable: true, writable: true, configurable: true });
     else copy[key] = field;
   }
@@ -147,20 +147,15 @@ function droppedByJson(value: unknown): boolean {
 }
 
 /**
- * A deep copy of an object already in JSON form (as everything the store holds is). Several
- * times faster than structuredClone, which matters when a list hands out 10,000 objects.
+ * Freezes a stored object and everything in it, so it can be handed to every reader and
+ * watcher as it is: copying 10,000 pods for each list cost more than all else the hub did in
+ * a rollout. Parts already frozen (shared with an earlier version of the object) are skipped.
  */
-export function cloneStored<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map(cloneStored) as T;
-  const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const field = cloneStored((value as Record<string, unknown>)[key]);
-    // JSON.parse makes "__proto__" an ordinary key; assigning it would swap the copy's prototype.
-    if (key === '__proto__') Object.defineProperty(copy, key, { value: field, enumerable: true, writable: true, configurable: true });
-    else copy[key] = field;
-  }
-  return copy as T;
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  return value;
 }
 
 /** Whether `spec` differs in content; both sides must already be in JSON form. */

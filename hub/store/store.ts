@@ -11,6 +11,10 @@
  * - `uid` and `creationTimestamp` are set on create and kept by every update.
  * - Watchers see every change after the resourceVersion they start from, in order; one that
  *   starts from a version older than the store remembers gets a Gone error and must re-list.
+ *
+ * Objects handed out (by get, list, watch and the writes themselves) are frozen and shared by
+ * every reader: build a changed object with spreads rather than editing one in place. What a
+ * caller passes in is copied, so changing it afterwards changes nothing stored.
  */
 import type { AnyObject, Kind } from '../../shared/objects.js';
 import type { Selector } from '../../shared/selector.js';

@@ -38,6 +38,13 @@ function ownerDeploymentName(pod: Pod): string | undefined {
   return pod.metadata.ownerReferences?.find((o) => o.kind === 'Deployment' && o.controller)?.name;
 }
 
+/** "pod a", or "3 pods: a, b, c", or "1000 pods: a, b, c, d, e and 995 more". */
+function describePods(names: readonly string[]): string {
+  if (names.length === 1) return `pod ${names[0]}`;
+  const shown = names.slice(0, 5).join(', ');
+  return `${names.length} pods: ${shown}${names.length > 5 ? ` and ${names.length - 5} more` : ''}`;
+}
+
 function isFinished(pod: Pod): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 }
@@ -84,20 +91,18 @@ export class DeploymentController implements Controller {
     const owned = pods.filter((p) => ownerDeploymentName(p) === name);
 
     if (!deployment) {
-      for (const pod of owned) await this.#deletePod(pod);
+      await this.#deletePods(owned);
       return;
     }
     const uid = deployment.metadata.uid;
     // A pod of an earlier Deployment of the same name goes too.
     const mine = owned.filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === uid));
-    for (const stray of owned.filter((p) => !mine.includes(p))) await this.#deletePod(stray);
+    const strays = owned.filter((p) => !mine.includes(p));
 
     const hash = templateHash(deployment);
     const active = mine.filter((p) => !isFinished(p));
     const current = active.filter((p) => p.metadata.labels?.[TEMPLATE_HASH_LABEL] === hash);
     const old = active.filter((p) => p.metadata.labels?.[TEMPLATE_HASH_LABEL] !== hash);
-    // A finished pod of a Deployment is replaced, as a crashed ReplicaSet pod would be.
-    for (const finished of mine.filter(isFinished)) await this.#deletePod(finished);
 
     const strategy = deployment.spec.strategy;
     const plan = planRollout({
@@ -108,60 +113,72 @@ export class DeploymentController implements Controller {
       current,
       old,
     });
-    for (const pod of plan.delete) await this.#deletePod(pod);
-    for (let i = 0; i < plan.create; i++) await this.#createPod(deployment, hash);
+    // A finished pod of a Deployment is replaced, as a crashed ReplicaSet pod would be.
+    await this.#deletePods([...strays, ...mine.filter(isFinished), ...plan.delete]);
+    await this.#createPods(deployment, hash, plan.create);
 
-    const remaining = active.filter((p) => !plan.delete.includes(p));
+    const deleted = new Set(plan.delete);
+    const remaining = active.filter((p) => !deleted.has(p));
     await this.#writeStatus(deployment, {
       observedGeneration: deployment.metadata.generation ?? 1,
       replicas: remaining.length + plan.create,
-      updatedReplicas: current.filter((p) => !plan.delete.includes(p)).length + plan.create,
+      updatedReplicas: current.filter((p) => !deleted.has(p)).length + plan.create,
       readyReplicas: remaining.filter(isPodReady).length,
       availableReplicas: remaining.filter(isPodReady).length,
     });
   }
 
-  async #createPod(deployment: Deployment, hash: string): Promise<void> {
+  /** All at once, so the store commits them in a few batches; one event names them. */
+  async #createPods(deployment: Deployment, hash: string, count: number): Promise<void> {
+    if (count === 0) return;
     const { metadata, spec } = deployment;
-    const pod: Pod = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name: `${metadata.name}-${hash}-${randomBytes(3).toString('hex').slice(0, 5)}`,
-        namespace: metadata.namespace ?? 'default',
-        labels: { ...spec.template.metadata?.labels, [TEMPLATE_HASH_LABEL]: hash },
-        ...(spec.template.metadata?.annotations ? { annotations: { ...spec.template.metadata.annotations } } : {}),
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: metadata.name, uid: metadata.uid ?? '', controller: true }],
-      },
-      spec: structuredClone(spec.template.spec),
-      status: { phase: 'Pending' },
-    };
-    const created = await this.#store.create(pod);
-    this.#events.record(
-      referenceTo(deployment),
-      'Normal',
-      'SuccessfulCreate',
-      `created pod ${created.metadata.name}`,
+    const created = await Promise.all(
+      Array.from({ length: count }, async () => {
+        const pod: Pod = {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            name: `${metadata.name}-${hash}-${randomBytes(3).toString('hex').slice(0, 5)}`,
+            namespace: metadata.namespace ?? 'default',
+            labels: { ...spec.template.metadata?.labels, [TEMPLATE_HASH_LABEL]: hash },
+            ...(spec.template.metadata?.annotations ? { annotations: { ...spec.template.metadata.annotations } } : {}),
+            ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: metadata.name, uid: metadata.uid ?? '', controller: true }],
+          },
+          spec: spec.template.spec,
+          status: { phase: 'Pending' },
+        };
+        return (await this.#store.create(pod)).metadata.name;
+      }),
     );
+    this.#events.record(referenceTo(deployment), 'Normal', 'SuccessfulCreate', `created ${describePods(created)}`);
   }
 
-  async #deletePod(pod: Pod): Promise<void> {
-    try {
-      await this.#store.delete('Pod', pod.metadata.namespace, pod.metadata.name, pod.metadata.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {});
-    } catch (error) {
-      if (hasCode(error, 'NotFound')) return;
-      throw error;
+  async #deletePods(pods: readonly Pod[]): Promise<void> {
+    if (pods.length === 0) return;
+    const deleted = await Promise.all(
+      pods.map(async (pod) => {
+        try {
+          const { resourceVersion } = pod.metadata;
+          await this.#store.delete('Pod', pod.metadata.namespace, pod.metadata.name, resourceVersion ? { resourceVersion } : {});
+          return pod;
+        } catch (error) {
+          if (hasCode(error, 'NotFound')) return undefined;
+          throw error;
+        }
+      }),
+    );
+    const byOwner = new Map<string, string[]>();
+    for (const pod of deleted) {
+      const owner = pod && ownerDeploymentName(pod);
+      if (!pod || !owner) continue;
+      const key = deploymentKey(pod.metadata.namespace, owner);
+      byOwner.set(key, [...(byOwner.get(key) ?? []), pod.metadata.name]);
     }
-    const owner = ownerDeploymentName(pod);
-    if (owner) {
-      this.#events.record(
-        { kind: 'Deployment', name: owner, namespace: pod.metadata.namespace ?? 'default' },
-        'Normal',
-        'SuccessfulDelete',
-        `deleted pod ${pod.metadata.name}`,
-      );
+    for (const [key, names] of byOwner) {
+      const [namespace = 'default', name = ''] = key.split('/');
+      this.#events.record({ kind: 'Deployment', name, namespace }, 'Normal', 'SuccessfulDelete', `deleted ${describePods(names)}`);
     }
-    this.#log.debug({ pod: pod.metadata.name }, 'pod deleted');
+    this.#log.debug({ pods: deleted.length }, 'pods deleted');
   }
 
   async #writeStatus(deployment: Deployment, status: NonNullable<Deployment['status']>): Promise<void> {

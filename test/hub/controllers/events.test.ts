@@ -22,16 +22,38 @@ async function setup(t: Parameters<Parameters<typeof t.test>[1]>[0]): Promise<{ 
 
 const pod = { kind: 'Pod', name: 'web-1', namespace: 'default', uid: 'u1' };
 
-t.test('a repeated event is one event with a count, and each is published for MQTT tools', async (t) => {
+t.test('a repeated event is one event with a count, and each write is published for MQTT tools', async (t) => {
   const { store, recorder, published } = await setup(t);
   recorder.record(pod, 'Warning', 'BackOff', 'restarting failed container');
   recorder.record(pod, 'Warning', 'BackOff', 'restarting failed container');
   recorder.record(pod, 'Normal', 'Scheduled', 'assigned to cam-1');
   await recorder.flushed();
+  t.same(
+    published.map((e) => [e.reason, e.count]),
+    [['BackOff', 2], ['Scheduled', 1]],
+    'repeats recorded together are published once, with their count',
+  );
+  recorder.record(pod, 'Warning', 'BackOff', 'restarting failed container');
+  await recorder.flushed();
   const { items } = await store.list('Event');
   t.equal(items.length, 2);
-  t.equal(items.find((e) => e.reason === 'BackOff')?.count, 2);
-  t.same(published.map((e) => e.reason), ['BackOff', 'BackOff', 'Scheduled']);
+  t.equal(items.find((e) => e.reason === 'BackOff')?.count, 3, 'a later repeat adds to the stored count');
+  t.same(published.at(-1)?.count, 3);
+});
+
+t.test('many events recorded at once are all written', async (t) => {
+  const { store, recorder } = await setup(t);
+  for (let i = 0; i < 500; i++) recorder.record({ ...pod, name: `web-${i}`, uid: `u${i}` }, 'Normal', 'Scheduled', `assigned to cam-${i}`);
+  await recorder.flushed();
+  t.equal((await store.list('Event')).items.length, 500);
+});
+
+t.test('an event that cannot be written is logged and later events still are', async (t) => {
+  const { store, recorder } = await setup(t);
+  recorder.record({ kind: 'Pod', name: 'bad name/with slash', namespace: 'default' }, 'Normal', 'Scheduled', 'x');
+  recorder.record(pod, 'Normal', 'Scheduled', 'assigned to cam-1');
+  await recorder.flushed();
+  t.same((await store.list('Event')).items.map((e) => e.involvedObject.name), ['web-1']);
 });
 
 t.test('events older than the TTL are swept away and newer ones kept', async (t) => {

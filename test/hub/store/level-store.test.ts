@@ -34,6 +34,7 @@ t.test('objects and the resourceVersion counter survive close and reopen on the 
   t.teardown(() => second.close());
   t.same(await second.get('Pod', 'plant-3', 'web'), running, 'the updated pod, exactly');
   t.same(await second.get('Device', undefined, 'cam-1'), camera);
+  t.ok(Object.isFrozen((await second.get('Pod', 'plant-3', 'web'))?.metadata.labels), 'read-only after a reload as before it');
   t.equal(await second.get('Pod', 'default', 'temporary'), undefined, 'a deleted object stays deleted');
   t.equal(second.currentResourceVersion(), lastWrite.metadata.resourceVersion, 'the counter, even when the last write was a delete');
   const next = await second.create(pod('after'));

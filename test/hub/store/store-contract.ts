@@ -532,32 +532,44 @@ export function storeContract(t: Test, build: BuildStore): void {
   });
 
   t.test('isolation', async (t) => {
-    t.test('objects handed out are copies: changing them changes nothing in the store', async (t) => {
+    t.test('objects handed out are read-only: changing one throws and the store keeps what it had', async (t) => {
       const store = await openFor(t, build);
       const input = pod('web', { labels: { app: 'web' } });
       const created = await store.create(input);
       input.spec.containers[0]!.image = 'changed-input';
-      created.spec.containers[0]!.image = 'changed-created';
+      t.throws(() => {
+        created.spec.containers[0]!.image = 'changed-created';
+      }, TypeError);
       const got = await store.get('Pod', 'default', 'web');
-      got!.metadata.labels!['app'] = 'changed-get';
+      t.throws(() => {
+        got!.metadata.labels!['app'] = 'changed-get';
+      }, TypeError);
       const listed = await store.list('Pod');
-      listed.items[0]!.metadata.name = 'changed-list';
+      t.throws(() => {
+        listed.items[0]!.metadata.name = 'changed-list';
+      }, TypeError);
       const fresh = await store.get('Pod', 'default', 'web');
-      t.equal(fresh?.spec.containers[0]?.image, 'busybox:1');
+      t.equal(fresh?.spec.containers[0]?.image, 'busybox:1', 'the caller\'s own object stays its own');
       t.same(fresh?.metadata.labels, { app: 'web' });
       t.equal((await store.list('Pod')).items[0]?.metadata.name, 'web');
     });
 
-    t.test('events handed to one watcher are not shared with another, nor with the store', async (t) => {
+    t.test('a watcher cannot change the event another watcher, or a replay, sees', async (t) => {
       const store = await openFor(t, build);
+      const failures: unknown[] = [];
       t.teardown(
         store.watch({}, (event) => {
-          event.object.metadata.name = 'vandalised';
+          try {
+            event.object.metadata.name = 'vandalised';
+          } catch (error) {
+            failures.push(error);
+          }
         }),
       );
       const seen = recorder();
       t.teardown(store.watch({}, seen.handler));
       await store.create(pod('web'));
+      t.type(failures[0], TypeError, 'the edit was refused');
       t.equal(seen.events[0]?.object.metadata.name, 'web');
       t.ok(await store.get('Pod', 'default', 'web'));
       const replay = recorder();
