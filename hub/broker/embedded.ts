@@ -7,6 +7,7 @@ import { Aedes } from 'aedes';
 import type { Logger } from '../../shared/log.js';
 import type { Topics } from '../../shared/topics.js';
 import { publishDenial, subscribeDenial } from './acl.js';
+import { exactRetainedPersistence } from './retained-index.js';
 
 export interface EmbeddedBroker {
   /** mqtt:// URL the hub's own client connects to. */
@@ -27,6 +28,7 @@ export async function startEmbeddedBroker(options: { host: string; port: number;
     // flight, a fleet reconnecting at once (thousands of CONNECTs, then as many desired
     // states) builds a backlog deep enough to overflow the stack. Let far more run at once.
     concurrency: 10_000,
+    persistence: exactRetainedPersistence(),
     // A Will arriving after its device reconnected is harmless (bdSeq), so no extra delay.
     authorizePublish(client, packet, callback) {
       const denial = client ? publishDenial(topics, client.id, packet.topic) : undefined;

@@ -135,6 +135,8 @@ function causeOf(error: unknown): string {
 class LevelStore implements Store {
   private readonly history: EventHistory;
   private readonly watchers = new Set<Watcher>();
+  /** Keys of each kind in list order, kept until a key comes or goes: most writes change neither. */
+  private readonly sortedKeys = new Map<Kind, string[]>();
   private readonly onWatcherError: WatcherErrorReporter;
   /** Writes waiting for the next group, in the order they were issued. */
   private readonly queue: QueuedWrite[] = [];
@@ -164,13 +166,14 @@ class LevelStore implements Store {
     this.assertOpen();
     const checkedKind = knownKind(kind);
     const { namespace, labelSelector } = options;
+    const objects = this.objectsOf(checkedKind);
     const matching: AnyObject[] = [];
-    for (const object of this.objectsOf(checkedKind).values()) {
+    for (const key of this.sortedKeysOf(checkedKind)) {
+      const object = objects.get(key) as AnyObject;
       if (namespace && object.metadata.namespace !== undefined && object.metadata.namespace !== namespace) continue;
       if (labelSelector && !labelSelector.matches(object.metadata.labels)) continue;
       matching.push(object);
     }
-    matching.sort(byNamespaceAndName);
     return {
       items: matching as ObjectOf<K>[],
       resourceVersion: String(this.version),
@@ -274,6 +277,15 @@ class LevelStore implements Store {
     return identifyObject(object);
   }
 
+  private sortedKeysOf(kind: Kind): string[] {
+    let keys = this.sortedKeys.get(kind);
+    if (keys === undefined) {
+      const objects = [...this.objectsOf(kind)].sort(([, a], [, b]) => byNamespaceAndName(a, b));
+      this.sortedKeys.set(kind, (keys = objects.map(([key]) => key)));
+    }
+    return keys;
+  }
+
   private objectsOf(kind: Kind): Map<string, AnyObject> {
     let objects = this.objects.get(kind);
     if (objects === undefined) this.objects.set(kind, (objects = new Map()));
@@ -354,6 +366,7 @@ class LevelStore implements Store {
     for (const { write, event, version } of decided) {
       this.version = version;
       const objects = this.objectsOf(write.id.kind);
+      if (event.type !== 'MODIFIED') this.sortedKeys.delete(write.id.kind);
       if (event.type === 'DELETED') objects.delete(write.id.key);
       else objects.set(write.id.key, event.object);
       this.history.push(version, event);

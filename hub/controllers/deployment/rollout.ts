@@ -28,11 +28,12 @@ export function isPodReady(pod: Pod): boolean {
 }
 
 /** Least useful first: unscheduled, then not ready, then the newest. */
-function deletionOrder(a: Pod, b: Pod): number {
-  const weight = (p: Pod) => (p.spec.nodeName ? 0 : 2) + (isPodReady(p) ? 0 : 1);
-  const byWeight = weight(b) - weight(a);
-  if (byWeight !== 0) return byWeight;
-  return (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '');
+function leastUsefulFirst(pods: readonly Pod[]): Pod[] {
+  const weighed = pods.map((pod) => ({ pod, weight: (pod.spec.nodeName ? 0 : 2) + (isPodReady(pod) ? 0 : 1) }));
+  weighed.sort(
+    (a, b) => b.weight - a.weight || (b.pod.metadata.creationTimestamp ?? '').localeCompare(a.pod.metadata.creationTimestamp ?? ''),
+  );
+  return weighed.map(({ pod }) => pod);
 }
 
 export function planRollout(input: RolloutInput): RolloutPlan {
@@ -55,14 +56,15 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   const ready = [...current, ...old].filter(isPodReady).length;
   const minAvailable = Math.max(0, replicas - input.maxUnavailable);
   const removable = Math.max(0, ready - minAvailable);
-  const oldReady = old.filter(isPodReady).sort(deletionOrder);
-  remove.push(...oldReady.slice(0, removable));
+  if (removable > 0) remove.push(...leastUsefulFirst(old.filter(isPodReady)).slice(0, removable));
   // Surplus pods of the current template (a scale-down during a rollout).
-  if (current.length > replicas) remove.push(...[...current].sort(deletionOrder).slice(0, current.length - replicas));
+  if (current.length > replicas) remove.push(...leastUsefulFirst(current).slice(0, current.length - replicas));
   return { create, delete: remove };
 }
 
 function scale(replicas: number, current: readonly Pod[]): RolloutPlan {
   if (current.length < replicas) return { create: replicas - current.length, delete: [] };
-  return { create: 0, delete: [...current].sort(deletionOrder).slice(0, current.length - replicas) };
+  // The usual case, on every status change of every pod: nothing to choose, so no sort.
+  if (current.length === replicas) return { create: 0, delete: [] };
+  return { create: 0, delete: leastUsefulFirst(current).slice(0, current.length - replicas) };
 }
