@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { Level } from 'level';
 import { pino } from 'pino';
-import { BIND_CHUNK, SchedulingController } from '../../../../hub/controllers/scheduling/index.js';
+import { BIND_CHUNK, DIAGNOSIS_LINES, SchedulingController } from '../../../../hub/controllers/scheduling/index.js';
 import type { EventSink } from '../../../../hub/controllers/events.js';
 import { createLevelStore } from '../../../../hub/store/level-store.js';
 import type { Store } from '../../../../hub/store/store.js';
@@ -121,4 +121,31 @@ t.test('marks a pod that fits nowhere with the reason for every device, and asks
     message: '0/2 devices are available: 1 device is NotReady, 1 labels do not match selector role=camera.\n  cam: device is NotReady\n  sensor: labels do not match selector role=camera',
   });
   t.same(recorded.reasons, ['FailedScheduling web']);
+});
+
+t.test('names the first 20 devices in the message of a pod that fits nowhere, and counts the rest', async (t) => {
+  const { store } = await storeFor(t);
+  const fleet = Array.from({ length: 25 }, (_, i) => device(`cam-${String(i).padStart(2, '0')}`, { state: 'NotReady' }));
+  await fill(store, fleet, [pod('web')]);
+  await new SchedulingController({ store, events: events().sink, log: silent }).reconcile();
+  const message = (await store.get('Pod', 'default', 'web'))?.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message ?? '';
+  const lines = message.split('\n');
+  t.equal(lines[0], '0/25 devices are available: 25 devices are NotReady.');
+  t.equal(lines.length, 1 + DIAGNOSIS_LINES + 1);
+  t.equal(lines[1], '  cam-00: device is NotReady');
+  t.equal(lines.at(-1), '  … and 5 more devices');
+});
+
+t.test('pods alike to one that fit nowhere are marked the same, and pods unlike it are still placed', async (t) => {
+  const { store } = await storeFor(t);
+  const big = { requests: { cpu: '3' } };
+  // Two devices take one big pod each; the third and fourth big pods fit nowhere.
+  await fill(store, [device('a'), device('b')], [...numbered(4, big), pod('small', { requests: { cpu: '500m' } })]);
+  await new SchedulingController({ store, events: events().sink, log: silent }).reconcile();
+  const { items } = await store.list('Pod');
+  const scheduled = (p: Pod | undefined) => p?.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  t.same(items.filter((p) => p.spec.nodeName).map((p) => p.metadata.name).sort(), ['p-0000', 'p-0001', 'small']);
+  const [third, fourth] = [items.find((p) => p.metadata.name === 'p-0002'), items.find((p) => p.metadata.name === 'p-0003')];
+  t.match(scheduled(third), { status: 'False', reason: 'Unschedulable', message: /^0\/2 devices are available: 2 insufficient cpu/ });
+  t.equal(scheduled(fourth)?.message, scheduled(third)?.message);
 });
