@@ -38,6 +38,20 @@ function ownerDeploymentName(pod: Pod): string | undefined {
   return pod.metadata.ownerReferences?.find((o) => o.kind === 'Deployment' && o.controller)?.name;
 }
 
+/** Names tried for a new pod before its creation is given up as failed. */
+const NAME_ATTEMPTS = 5;
+
+/** Kubernetes' alphabet for generated names: no vowels (no words), no look-alikes (0/o, 1/l). */
+const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** Five characters of SUFFIX_ALPHABET: 27⁵, about 14 million names per template. */
+function randomSuffix(): string {
+  const bytes = randomBytes(5);
+  let suffix = '';
+  for (const byte of bytes) suffix += SUFFIX_ALPHABET[byte % SUFFIX_ALPHABET.length];
+  return suffix;
+}
+
 /** "pod a", or "3 pods: a, b, c", or "1000 pods: a, b, c, d, e and 995 more". */
 function describePods(names: readonly string[]): string {
   if (names.length === 1) return `pod ${names[0]}`;
@@ -128,29 +142,44 @@ export class DeploymentController implements Controller {
     });
   }
 
-  /** All at once, so the store commits them in a few batches; one event names them. */
+  /**
+   * All at once, so the store commits them in a few batches; one event names them. Every
+   * write is settled before the reconcile ends, so a retry never counts pods still in flight.
+   */
   async #createPods(deployment: Deployment, hash: string, count: number): Promise<void> {
     if (count === 0) return;
+    const results = await Promise.allSettled(Array.from({ length: count }, () => this.#createPod(deployment, hash)));
+    const created = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (created.length > 0) {
+      this.#events.record(referenceTo(deployment), 'Normal', 'SuccessfulCreate', `created ${describePods(created)}`);
+    }
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** Creates one pod under a random name, as Kubernetes' generateName, trying another name if it is taken. */
+  async #createPod(deployment: Deployment, hash: string): Promise<string> {
     const { metadata, spec } = deployment;
-    const created = await Promise.all(
-      Array.from({ length: count }, async () => {
-        const pod: Pod = {
-          apiVersion: 'v1',
-          kind: 'Pod',
-          metadata: {
-            name: `${metadata.name}-${hash}-${randomBytes(3).toString('hex').slice(0, 5)}`,
-            namespace: metadata.namespace ?? 'default',
-            labels: { ...spec.template.metadata?.labels, [TEMPLATE_HASH_LABEL]: hash },
-            ...(spec.template.metadata?.annotations ? { annotations: { ...spec.template.metadata.annotations } } : {}),
-            ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: metadata.name, uid: metadata.uid ?? '', controller: true }],
-          },
-          spec: spec.template.spec,
-          status: { phase: 'Pending' },
-        };
+    for (let attempt = 1; ; attempt++) {
+      const pod: Pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: `${metadata.name}-${hash}-${randomSuffix()}`,
+          namespace: metadata.namespace ?? 'default',
+          labels: { ...spec.template.metadata?.labels, [TEMPLATE_HASH_LABEL]: hash },
+          ...(spec.template.metadata?.annotations ? { annotations: { ...spec.template.metadata.annotations } } : {}),
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: metadata.name, uid: metadata.uid ?? '', controller: true }],
+        },
+        spec: spec.template.spec,
+        status: { phase: 'Pending' },
+      };
+      try {
         return (await this.#store.create(pod)).metadata.name;
-      }),
-    );
-    this.#events.record(referenceTo(deployment), 'Normal', 'SuccessfulCreate', `created ${describePods(created)}`);
+      } catch (error) {
+        if (!hasCode(error, 'AlreadyExists') || attempt >= NAME_ATTEMPTS) throw error;
+      }
+    }
   }
 
   async #deletePods(pods: readonly Pod[]): Promise<void> {
