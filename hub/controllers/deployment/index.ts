@@ -109,14 +109,20 @@ export class DeploymentController implements Controller {
       return;
     }
     const uid = deployment.metadata.uid;
-    // A pod of an earlier Deployment of the same name goes too.
-    const mine = owned.filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === uid));
-    const strays = owned.filter((p) => !mine.includes(p));
-
     const hash = templateHash(deployment);
-    const active = mine.filter((p) => !isFinished(p));
-    const current = active.filter((p) => p.metadata.labels?.[TEMPLATE_HASH_LABEL] === hash);
-    const old = active.filter((p) => p.metadata.labels?.[TEMPLATE_HASH_LABEL] !== hash);
+    // One pass over the pods, as this runs on every status change of every pod.
+    const strays: Pod[] = [];
+    const finished: Pod[] = [];
+    const current: Pod[] = [];
+    const old: Pod[] = [];
+    for (const pod of owned) {
+      // A pod of an earlier Deployment of the same name goes too.
+      if (!pod.metadata.ownerReferences?.some((o) => o.uid === uid)) strays.push(pod);
+      // A finished pod of a Deployment is replaced, as a crashed ReplicaSet pod would be.
+      else if (isFinished(pod)) finished.push(pod);
+      else if (pod.metadata.labels?.[TEMPLATE_HASH_LABEL] === hash) current.push(pod);
+      else old.push(pod);
+    }
 
     const strategy = deployment.spec.strategy;
     const plan = planRollout({
@@ -127,18 +133,18 @@ export class DeploymentController implements Controller {
       current,
       old,
     });
-    // A finished pod of a Deployment is replaced, as a crashed ReplicaSet pod would be.
-    await this.#deletePods([...strays, ...mine.filter(isFinished), ...plan.delete]);
+    await this.#deletePods([...strays, ...finished, ...plan.delete]);
     await this.#createPods(deployment, hash, plan.create);
 
     const deleted = new Set(plan.delete);
-    const remaining = active.filter((p) => !deleted.has(p));
+    const remaining = [...current, ...old].filter((p) => !deleted.has(p));
+    const ready = remaining.filter(isPodReady).length;
     await this.#writeStatus(deployment, {
       observedGeneration: deployment.metadata.generation ?? 1,
       replicas: remaining.length + plan.create,
       updatedReplicas: current.filter((p) => !deleted.has(p)).length + plan.create,
-      readyReplicas: remaining.filter(isPodReady).length,
-      availableReplicas: remaining.filter(isPodReady).length,
+      readyReplicas: ready,
+      availableReplicas: ready,
     });
   }
 
