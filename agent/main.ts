@@ -42,7 +42,10 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
   const problem = deviceNameProblem(options.name);
   if (problem) throw new Error(`device name "${options.name}" ${problem}`);
   const log = parts.log ?? createLogger(`agent/${options.name}`, options.logLevel);
-  const state = LocalState.open(options.stateDir);
+  const state = LocalState.open(options.stateDir, (error) => log.warn({ err: error.message, dir: options.stateDir }, 'local state not saved; will retry'));
+  // On disk before the Will that carries it reaches the broker, so a crash cannot reuse it.
+  const firstBdSeq = state.nextBdSeq();
+  await state.flushed();
   const endpoint = parts.runtime ? 'supplied' : resolveEngineEndpoint(options.runtimeEndpoint);
   const runtime = parts.runtime ?? createRuntime(options.runtime, { device: options.name, endpoint });
   const engine = await engineInfo(runtime, log);
@@ -53,7 +56,7 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
     url: options.hubUrl,
     device: options.name,
     topics,
-    firstBdSeq: state.nextBdSeq(),
+    firstBdSeq,
     reconnect: { baseMs: 1_000, maxMs: 60_000 },
     log,
   });
@@ -133,6 +136,7 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
       await link.stop();
       await runtime.close();
       state.flush();
+      await state.flushed();
       log.info('agent stopped; its containers keep running');
     },
   };

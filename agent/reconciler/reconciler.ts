@@ -133,6 +133,7 @@ export class Reconciler {
     this.#stopEvents?.();
     await this.idle();
     this.#options.state.flush();
+    await this.#options.state.flushed();
   }
 
   async #run(): Promise<void> {

@@ -1,11 +1,16 @@
 /**
  * What the agent keeps on its own disk so a device runs its pods after a reboot with the
  * hub out of reach: the last desired state, the bdSeq counter and per-container records
- * (restart counts, back-off). Two small documents, written whole by rename, so a power cut
- * leaves either the old or the new file and never a torn one; no database engine is loaded
- * on a 512 MB board for them.
+ * (restart counts, back-off). One small document, written whole to a temporary file, synced
+ * and renamed into place, so a power cut leaves either the old or the new file and never a
+ * torn one; no database engine is loaded on a 512 MB board for it.
+ *
+ * Writes never block the event loop: on an SD card one can take tens of milliseconds, which
+ * heartbeats and MQTT keepalives must not wait for. Changes made while a write is on its way
+ * are written together by the next one.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DesiredStateMessage } from '../../shared/proto/codec.js';
 
@@ -28,17 +33,25 @@ export interface LocalStateDocument {
 
 const FILE = 'state.json';
 
+/** Told of a write that failed (a full or read-only disk); the change is tried again at the next flush. */
+export type WriteFailureReporter = (error: Error) => void;
+
 export class LocalState {
   readonly #path: string;
+  readonly #onWriteFailure: WriteFailureReporter;
   #document: LocalStateDocument;
+  /** Changed since the text last handed to a write was taken. */
   #dirty = false;
+  /** Settles when no write is running or due; undefined when idle. */
+  #writing: Promise<void> | undefined;
 
-  private constructor(dir: string, document: LocalStateDocument) {
+  private constructor(dir: string, document: LocalStateDocument, onWriteFailure: WriteFailureReporter) {
     this.#path = join(dir, FILE);
     this.#document = document;
+    this.#onWriteFailure = onWriteFailure;
   }
 
-  static open(dir: string): LocalState {
+  static open(dir: string, onWriteFailure: WriteFailureReporter = () => undefined): LocalState {
     mkdirSync(dir, { recursive: true });
     let document: LocalStateDocument = { bdSeq: 0, containers: {} };
     try {
@@ -51,7 +64,7 @@ export class LocalState {
     } catch {
       // First start, or an unreadable file: start empty, the hub sends the desired state again.
     }
-    return new LocalState(dir, document);
+    return new LocalState(dir, document, onWriteFailure);
   }
 
   get document(): Readonly<LocalStateDocument> {
@@ -104,11 +117,46 @@ export class LocalState {
     }
   }
 
+  /** Starts writing the document if it changed; see flushed() to wait for it. Never throws. */
   flush(): void {
     if (!this.#dirty) return;
-    const temporary = `${this.#path}.tmp`;
-    writeFileSync(temporary, JSON.stringify(this.#document));
-    renameSync(temporary, this.#path);
-    this.#dirty = false;
+    this.#writing ??= this.#writeWhileDirty();
   }
+
+  /** Resolves once every change flushed so far is on disk, or its write has failed and been reported. */
+  async flushed(): Promise<void> {
+    await this.#writing;
+  }
+
+  async #writeWhileDirty(): Promise<void> {
+    // Changes made in the same turn as the flush that started this join its write.
+    await Promise.resolve();
+    try {
+      while (this.#dirty) {
+        this.#dirty = false;
+        try {
+          await writeAtomically(this.#path, JSON.stringify(this.#document));
+        } catch (error) {
+          this.#dirty = true;
+          this.#onWriteFailure(error as Error);
+          return;
+        }
+      }
+    } finally {
+      this.#writing = undefined;
+    }
+  }
+}
+
+/** Old or new content after a power cut, never a mix: write aside, sync, rename over. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = `${path}.tmp`;
+  const file = await open(temporary, 'w');
+  try {
+    await file.writeFile(text);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temporary, path);
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { EVENT_DEBOUNCE_MS, Reconciler } from '../../../agent/reconciler/reconciler.js';
 import type {
@@ -93,16 +96,21 @@ class CountingRuntime implements ContainerRuntime {
 function setup(t: Parameters<Parameters<typeof t.test>[1]>[0], resyncMs = 3_600_000) {
   const runtime = new CountingRuntime();
   const reports: StatusReportMessage[] = [];
+  // Its own directory, removed only after stop() has written the last state to it.
+  const stateDir = mkdtempSync(join(tmpdir(), 'flotilla-reconciler-'));
   const reconciler = new Reconciler({
     device: DEVICE,
     runtime,
-    state: LocalState.open(t.testdir()),
+    state: LocalState.open(stateDir),
     backoff: BACKOFF,
     resyncMs,
     log: createLogger('reconciler-test', 'silent'),
     onStatus: (report) => reports.push(report),
   });
-  t.teardown(() => reconciler.stop());
+  t.teardown(async () => {
+    await reconciler.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
   return { runtime, reports, reconciler };
 }
 
