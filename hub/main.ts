@@ -12,6 +12,7 @@ import { DeploymentController } from './controllers/deployment/index.js';
 import { DeviceLifecycleController } from './controllers/device-lifecycle/index.js';
 import { EventRecorder } from './controllers/events.js';
 import { ControllerManager } from './controllers/manager.js';
+import { podInformer } from './controllers/pods.js';
 import { SchedulingController } from './controllers/scheduling/index.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { FleetTopics } from './dispatch/fleet-topics.js';
@@ -58,8 +59,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const events = new EventRecorder({ store, log, source: 'hub', publish: (event) => fleet?.event(event) });
     events.start();
     stack.push(() => events.stop());
+    // One cache of the pods for every controller, so none of them lists the store per reconcile.
+    const pods = podInformer(store);
+    await pods.start();
     const lifecycle = new DeviceLifecycleController({
       store,
+      pods,
       events,
       log,
       thresholds: { notReadyAfterMs: options.notReadyAfterSeconds * 1000, offlineAfterMs: options.offlineAfterSeconds * 1000 },
@@ -71,8 +76,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const manager = new ControllerManager(store, log);
     const lifecycleQueue = manager.add(lifecycle);
     lifecycle.attach((key) => lifecycleQueue.add(key));
-    manager.add(new DeploymentController({ store, events, log }));
-    manager.add(new SchedulingController({ store, events, log }));
+    manager.add(new DeploymentController({ store, events, log, pods }));
+    manager.add(new SchedulingController({ store, events, log, pods }));
     const dispatcher = new Dispatcher({ store, publisher: link, log });
     await dispatcher.start();
     stack.push(() => dispatcher.stop());

@@ -10,13 +10,12 @@ import { referenceTo, type Deployment, type Pod } from '../../../shared/objects.
 import type { Store, WatchEvent } from '../../store/store.js';
 import type { Controller } from '../controller.js';
 import type { EventSink } from '../events.js';
+import { deploymentKey, isFinished, ownerDeploymentName, podInformer, type PodInformer } from '../pods.js';
 import { isPodReady, planRollout } from './rollout.js';
 
-export const TEMPLATE_HASH_LABEL = 'pod-template-hash';
+export { deploymentKey };
 
-export function deploymentKey(namespace: string | undefined, name: string): string {
-  return `${namespace ?? 'default'}/${name}`;
-}
+export const TEMPLATE_HASH_LABEL = 'pod-template-hash';
 
 /** Stable across key order, so the same template always gives the same hash. */
 export function templateHash(deployment: Deployment): string {
@@ -32,10 +31,6 @@ function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
-}
-
-function ownerDeploymentName(pod: Pod): string | undefined {
-  return pod.metadata.ownerReferences?.find((o) => o.kind === 'Deployment' && o.controller)?.name;
 }
 
 /** Names tried for a new pod before its creation is given up as failed. */
@@ -59,21 +54,20 @@ function describePods(names: readonly string[]): string {
   return `${names.length} pods: ${shown}${names.length > 5 ? ` and ${names.length - 5} more` : ''}`;
 }
 
-function isFinished(pod: Pod): boolean {
-  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-}
-
 export class DeploymentController implements Controller {
   readonly name = 'deployment';
   readonly watches = ['Deployment', 'Pod'] as const;
   readonly #store: Store;
   readonly #events: EventSink;
   readonly #log: Logger;
+  readonly #pods: PodInformer;
 
-  constructor(options: { store: Store; events: EventSink; log: Logger }) {
+  /** `pods`: the hub's shared pod cache; one of its own otherwise. */
+  constructor(options: { store: Store; events: EventSink; log: Logger; pods?: PodInformer }) {
     this.#store = options.store;
     this.#events = options.events;
     this.#log = options.log;
+    this.#pods = options.pods ?? podInformer(options.store);
   }
 
   keysFor(event: WatchEvent): string[] {
@@ -87,22 +81,23 @@ export class DeploymentController implements Controller {
   }
 
   async initialKeys(): Promise<string[]> {
+    await this.#pods.start();
     const { items } = await this.#store.list('Deployment');
-    const { items: pods } = await this.#store.list('Pod');
     const keys = new Set(items.map((d) => deploymentKey(d.metadata.namespace, d.metadata.name)));
     // Pods whose Deployment was deleted while the hub was down are collected too.
-    for (const pod of pods) {
-      const owner = ownerDeploymentName(pod);
-      if (owner) keys.add(deploymentKey(pod.metadata.namespace, owner));
-    }
+    for (const owner of this.#pods.indexValues('owner').keys()) keys.add(owner);
     return [...keys];
+  }
+
+  stop(): void {
+    this.#pods.stop();
   }
 
   async reconcile(key: string): Promise<{ requeueAfterMs?: number } | void> {
     const [namespace = 'default', name = ''] = key.split('/');
+    await this.#pods.start();
     const deployment = await this.#store.get('Deployment', namespace, name);
-    const { items: pods } = await this.#store.list('Pod', { namespace });
-    const owned = pods.filter((p) => ownerDeploymentName(p) === name);
+    const owned = this.#pods.byIndex('owner', deploymentKey(namespace, name));
 
     if (!deployment) {
       await this.#deletePods(owned);

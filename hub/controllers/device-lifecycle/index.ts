@@ -12,6 +12,7 @@ import { referenceTo, type Device, type DeviceState, type DeviceUsage } from '..
 import type { BirthMessage, DeathMessage, HeartbeatMessage } from '../../../shared/proto/codec.js';
 import { podStatusOnLostDevice } from '../../dispatch/pod-status.js';
 import type { Store, WatchEvent } from '../../store/store.js';
+import { podInformer, type PodInformer } from '../pods.js';
 import type { Controller } from '../controller.js';
 import type { EventSink } from '../events.js';
 import { livenessState, usageOf, type Liveness, type LivenessThresholds } from './liveness.js';
@@ -35,6 +36,8 @@ export interface DeviceLifecycleOptions {
   log: Logger;
   /** Called after a device's state or identity was written. */
   onDeviceChanged?: (device: Device) => void;
+  /** The hub's shared pod cache; one of its own otherwise. */
+  pods?: PodInformer;
   now?: () => number;
 }
 
@@ -50,8 +53,11 @@ export class DeviceLifecycleController implements Controller {
   /** Messages that named a device the hub has no record of, or a stale session. */
   ignored = 0;
 
+  readonly #pods: PodInformer;
+
   constructor(options: DeviceLifecycleOptions) {
     this.#options = options;
+    this.#pods = options.pods ?? podInformer(options.store);
   }
 
   #now(): number {
@@ -212,8 +218,8 @@ export class DeviceLifecycleController implements Controller {
 
   /** Pods on a device that went away are not Ready: their Deployments must not count them. */
   async #markPodsNotReady(device: string, why: string): Promise<void> {
-    const { items } = await this.#options.store.list('Pod');
-    for (const pod of items.filter((p) => p.spec.nodeName === device)) {
+    await this.#pods.start();
+    for (const pod of this.#pods.byIndex('device', device)) {
       try {
         await this.#options.store.update({ ...pod, status: podStatusOnLostDevice(pod.status, `device ${device} is not ready: ${why}`) });
       } catch (error) {
@@ -233,5 +239,6 @@ export class DeviceLifecycleController implements Controller {
 
   stop(): void {
     clearInterval(this.#ticker);
+    this.#pods.stop();
   }
 }

@@ -1,7 +1,11 @@
 /**
  * Binds pending pods to devices. One key, "pending", stands for all unbound pods: a pass
- * takes one snapshot of the fleet and schedules every pending pod against it (assuming each
- * binding as it goes), so a burst of pods costs one list, not one per pod.
+ * schedules every pending pod against the fleet snapshot (assuming each binding as it goes).
+ *
+ * Like kube-scheduler's cache, the snapshot lives on between passes: it is built from the pod
+ * and device caches, then kept current pod by pod as pods change, so a pass costs what its
+ * pending pods cost, not a read of the whole fleet. A device change (rare: a state, labels)
+ * has the next pass build it anew, as device positions and label indexes depend on the set.
  *
  * Bindings are written a chunk at a time without waiting for each: the store commits a chunk
  * in one batch while the next chunk is being scheduled. A pod is counted on its device as soon
@@ -11,23 +15,21 @@
 import { hasCode } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { referenceTo, type Pod, type PodCondition } from '../../../shared/objects.js';
-import { assume, createScheduler, forget, snapshotFleet, type Scheduler, type ScheduleResult } from '../../scheduler/schedule.js';
+import { assume, createScheduler, forget, snapshotFleet, type FleetSnapshot, type Scheduler, type ScheduleResult } from '../../scheduler/schedule.js';
 import type { SchedulerConfig } from '../../scheduler/config.js';
 import type { Store, WatchEvent } from '../../store/store.js';
 import type { Controller } from '../controller.js';
 import type { EventSink } from '../events.js';
+import { Informer } from '../informer.js';
+import { isFinished, isPending, PENDING, podInformer, type PodInformer } from '../pods.js';
 
-export const PENDING_KEY = 'pending';
+export const PENDING_KEY = PENDING;
 
 /** Pods that fit nowhere are tried again this often, besides on every device change. */
 const RETRY_UNSCHEDULABLE_MS = 10_000;
 
 /** Pods scheduled before their writes are awaited: enough for the store to batch them well. */
 export const BIND_CHUNK = 256;
-
-function isPending(pod: Pod): boolean {
-  return !pod.spec.nodeName && (pod.status?.phase ?? 'Pending') === 'Pending';
-}
 
 /** Devices named one by one in a PodScheduled message; the summary line counts them all. */
 export const DIAGNOSIS_LINES = 20;
@@ -54,12 +56,27 @@ export class SchedulingController implements Controller {
   readonly #events: EventSink;
   readonly #log: Logger;
   readonly #scheduler: Scheduler;
+  readonly #pods: PodInformer;
+  readonly #devices: Informer<'Device'>;
+  /** The fleet with every bound, unfinished pod counted; undefined when it must be built anew. */
+  #fleet: FleetSnapshot | undefined;
 
-  constructor(options: { store: Store; events: EventSink; log: Logger; config?: SchedulerConfig }) {
+  /** `pods`: the hub's shared pod cache; one of its own otherwise. */
+  constructor(options: { store: Store; events: EventSink; log: Logger; config?: SchedulerConfig; pods?: PodInformer }) {
     this.#store = options.store;
     this.#events = options.events;
     this.#log = options.log;
     this.#scheduler = createScheduler(options.config ?? {});
+    this.#pods = options.pods ?? podInformer(options.store);
+    this.#devices = new Informer(options.store, 'Device', {});
+    this.#pods.onChange((event, previous) => {
+      if (this.#fleet === undefined) return;
+      if (previous !== undefined) forget(this.#fleet, previous);
+      if (event.type !== 'DELETED') this.#count(this.#fleet, event.object);
+    });
+    this.#devices.onChange(() => {
+      this.#fleet = undefined;
+    });
   }
 
   keysFor(event: WatchEvent): string[] {
@@ -76,13 +93,34 @@ export class SchedulingController implements Controller {
     return [PENDING_KEY];
   }
 
+  stop(): void {
+    this.#pods.stop();
+    this.#devices.stop();
+  }
+
+  /** Counts a bound, unfinished pod on its device, if the snapshot has that device. */
+  #count(fleet: FleetSnapshot, pod: Pod): void {
+    const device = pod.spec.nodeName;
+    if (device !== undefined && !isFinished(pod) && fleet.device(device) !== undefined) assume(fleet, pod, device);
+  }
+
+  /** Takes back a binding that did not land, and counts the pod as the cache now has it. */
+  #recount(fleet: FleetSnapshot, pod: Pod): void {
+    forget(fleet, pod);
+    const cached = this.#pods.get(pod.metadata.namespace, pod.metadata.name);
+    if (cached !== undefined) this.#count(fleet, cached);
+  }
+
   async reconcile(): Promise<{ requeueAfterMs?: number } | void> {
-    const { items: pods } = await this.#store.list('Pod');
-    const pending = pods.filter(isPending);
+    await Promise.all([this.#pods.start(), this.#devices.start()]);
+    const pending = this.#pods.byIndex('pending', PENDING);
     if (pending.length === 0) return;
-    const { items: devices } = await this.#store.list('Device');
-    const fleet = snapshotFleet(devices, pods);
-    pending.sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''));
+    const fleet = (this.#fleet ??= snapshotFleet([...this.#devices.list()], [...this.#pods.list()]));
+    pending.sort(
+      (a, b) =>
+        (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
+        (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0),
+    );
 
     let unschedulable = 0;
     const failures: unknown[] = [];
@@ -104,10 +142,10 @@ export class SchedulingController implements Controller {
           // Counted now, for the pods after it; taken back if the write does not land.
           write = this.#bind(pod, result.device).then(
             (bound) => {
-              if (!bound) forget(fleet, pod);
+              if (!bound) this.#recount(fleet, pod);
             },
             (error: unknown) => {
-              forget(fleet, pod);
+              this.#recount(fleet, pod);
               throw error;
             },
           );

@@ -149,3 +149,24 @@ t.test('pods alike to one that fit nowhere are marked the same, and pods unlike 
   t.match(scheduled(third), { status: 'False', reason: 'Unschedulable', message: /^0\/2 devices are available: 2 insufficient cpu/ });
   t.equal(scheduled(fourth)?.message, scheduled(third)?.message);
 });
+
+t.test('one controller across passes sees room freed by a deleted pod and a device that joined since', async (t) => {
+  const { store } = await storeFor(t);
+  const big = { requests: { cpu: '3' } };
+  await fill(store, [device('a')], [pod('first', big)]);
+  const controller = new SchedulingController({ store, events: events().sink, log: silent });
+  t.teardown(() => controller.stop());
+  await controller.reconcile();
+  t.equal((await store.get('Pod', 'default', 'first'))?.spec.nodeName, 'a');
+
+  await store.create(pod('second', big));
+  t.match(await controller.reconcile(), { requeueAfterMs: Number }, 'no room while first runs');
+  await store.delete('Pod', 'default', 'first');
+  await controller.reconcile();
+  t.equal((await store.get('Pod', 'default', 'second'))?.spec.nodeName, 'a', 'the room first left is used');
+
+  await store.create(pod('third', big));
+  await store.create(device('b'));
+  await controller.reconcile();
+  t.equal((await store.get('Pod', 'default', 'third'))?.spec.nodeName, 'b', 'the new device is used');
+});
