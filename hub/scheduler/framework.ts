@@ -25,26 +25,36 @@ export type StatusCode = 'Success' | 'Unschedulable' | 'UnschedulableAndUnresolv
  * message counts devices by: "insufficient cpu (requested 500m, 200m free of 1)" differs from
  * device to device, "insufficient cpu" does not.
  */
-export type Reason = string | { reason: string; summary: string };
+export type Reason = string | { reason: string | (() => string); summary: string };
 
 /** Status is what a plugin answers; immutable, so plugins may return the same one for every device. */
 export class Status {
   readonly code: StatusCode;
-  /** For the device at hand: what `flotilla describe pod` prints for it. */
-  readonly reasons: readonly string[];
   /** One per reason, what devices are counted by in the "0/3 devices are available" message. */
   readonly summaries: readonly string[];
   /** The plugin that answered, when known. */
   readonly plugin: string | undefined;
+  /**
+   * Written out on first read: a search through a full fleet refuses thousands of devices
+   * per pod, and only a pod that fits nowhere has its refusals read.
+   */
+  #reasons: readonly (string | (() => string))[];
+  #written: readonly string[] | undefined;
 
   private static readonly SUCCESS = new Status('Success', [], [], undefined);
   private static readonly SKIP = new Status('Skip', [], [], undefined);
 
-  private constructor(code: StatusCode, reasons: readonly string[], summaries: readonly string[], plugin: string | undefined) {
+  private constructor(code: StatusCode, reasons: readonly (string | (() => string))[], summaries: readonly string[], plugin: string | undefined) {
     this.code = code;
-    this.reasons = reasons;
+    this.#reasons = reasons;
     this.summaries = summaries;
     this.plugin = plugin;
+  }
+
+  /** For the device at hand: what `flotilla describe pod` prints for it. */
+  get reasons(): readonly string[] {
+    this.#written ??= this.#reasons.map((r) => (typeof r === 'string' ? r : r()));
+    return this.#written;
   }
 
   static success(): Status {
@@ -81,7 +91,7 @@ export class Status {
   }
 
   withPlugin(plugin: string): Status {
-    return new Status(this.code, this.reasons, this.summaries, plugin);
+    return new Status(this.code, this.#reasons, this.summaries, plugin);
   }
 
   toString(): string {

@@ -12,7 +12,20 @@ export const NAME = 'resources-fit';
 
 const NO_CAPACITY = Status.unschedulable('device has not reported capacity yet');
 
+/** A device's last refusal, with the figures it was made from. */
+interface Refusal {
+  request: PodRequest;
+  cpuMillis: number;
+  memoryBytes: number;
+  pods: number;
+  status: Status;
+}
+
 export function create() {
+  // Pods of one template meet the same full devices again and again in a search through a
+  // busy fleet; while neither the request nor the device's load changed, the answer is the
+  // one already given, and is not allocated anew.
+  const refusals = new WeakMap<DeviceSnapshot, Refusal>();
   return {
     name: NAME,
     preFilter(ctx) {
@@ -31,8 +44,24 @@ export function create() {
           ? NO_CAPACITY
           : Status.unresolvable({ reason: device.capacityProblem, summary: 'device has an unreadable capacity' });
       }
-      const shortfalls = shortfallsOf(requestOf(ctx), device, capacity);
-      return shortfalls === undefined ? Status.success() : Status.unschedulable(...shortfalls);
+      const request = requestOf(ctx);
+      const used = device.requested;
+      const last = refusals.get(device);
+      if (
+        last !== undefined &&
+        last.cpuMillis === used.cpuMillis &&
+        last.memoryBytes === used.memoryBytes &&
+        last.pods === used.pods &&
+        last.request.cpuMillis === request.cpuMillis &&
+        last.request.memoryBytes === request.memoryBytes
+      ) {
+        return last.status;
+      }
+      const shortfalls = shortfallsOf(request, device, capacity);
+      if (shortfalls === undefined) return Status.success();
+      const status = Status.unschedulable(...shortfalls);
+      refusals.set(device, { request, cpuMillis: used.cpuMillis, memoryBytes: used.memoryBytes, pods: used.pods, status });
+      return status;
     },
   } satisfies FilterPlugin;
 }
@@ -51,13 +80,20 @@ function shortfallsOf(request: PodRequest, device: DeviceSnapshot, capacity: Rea
   if (tooManyPods) {
     shortfalls.push({ reason: `too many pods (${used.pods} of ${capacity.pods})`, summary: 'too many pods' });
   }
+  // Figures are written out only if someone reads them (see Status).
   if (cpuShort) {
-    const shown = `requested ${formatCpu(request.cpuMillis)}, ${formatCpu(Math.max(0, freeCpu))} free of ${formatCpu(capacity.cpuMillis)}`;
-    shortfalls.push({ reason: `insufficient cpu (${shown})`, summary: 'insufficient cpu' });
+    const [wanted, free, total] = [request.cpuMillis, Math.max(0, freeCpu), capacity.cpuMillis];
+    shortfalls.push({
+      reason: () => `insufficient cpu (requested ${formatCpu(wanted)}, ${formatCpu(free)} free of ${formatCpu(total)})`,
+      summary: 'insufficient cpu',
+    });
   }
   if (memoryShort) {
-    const shown = `requested ${formatMemory(request.memoryBytes)}, ${formatMemory(Math.max(0, freeMemory))} free of ${formatMemory(capacity.memoryBytes)}`;
-    shortfalls.push({ reason: `insufficient memory (${shown})`, summary: 'insufficient memory' });
+    const [wanted, free, total] = [request.memoryBytes, Math.max(0, freeMemory), capacity.memoryBytes];
+    shortfalls.push({
+      reason: () => `insufficient memory (requested ${formatMemory(wanted)}, ${formatMemory(free)} free of ${formatMemory(total)})`,
+      summary: 'insufficient memory',
+    });
   }
   return shortfalls;
 }

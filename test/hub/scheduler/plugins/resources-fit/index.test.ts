@@ -1,5 +1,8 @@
 import t from 'tap';
 import { create, NAME } from '../../../../../hub/scheduler/plugins/resources-fit/index.js';
+import { CycleContext } from '../../../../../hub/scheduler/framework.js';
+import { assume, forget, snapshotFleet, type DeviceSnapshot } from '../../../../../hub/scheduler/schedule.js';
+import type { Pod } from '../../../../../shared/objects.js';
 import { device, filterOn, pod } from '../../fixtures.js';
 
 const plugin = create();
@@ -82,4 +85,22 @@ t.test('refuses a pod with an unreadable quantity before any device, naming the 
   const status = filterOn(plugin, pod('web', { requests: { cpu: 'much' } }), small);
   t.equal(status.code, 'UnschedulableAndUnresolvable');
   t.match(status.reasons[0], /spec\.containers\[0\]\.resources\.requests\.cpu/);
+});
+
+t.test('answers a device the same way for alike pods, and anew once its load or the request changes', async (t) => {
+  const fresh = create();
+  const fleet = snapshotFleet([small], [pod('a', { nodeName: 'pi-1', requests: { cpu: '800m' } })]);
+  const pi = fleet.device('pi-1') as DeviceSnapshot;
+  const ask = (p: Pod) => {
+    const ctx = new CycleContext(p, fleet);
+    fresh.preFilter(ctx);
+    return fresh.filter(ctx, p, pi);
+  };
+  const first = ask(pod('web-1', { requests: { cpu: '500m' } }));
+  t.equal(ask(pod('web-2', { requests: { cpu: '500m' } })), first, 'the same refusal for an alike pod on an unchanged device');
+  t.same(ask(pod('web-3', { requests: { cpu: '300m' } })).reasons, ['insufficient cpu (requested 300m, 200m free of 1)'], 'a different request is judged anew');
+  forget(fleet, pod('a', { nodeName: 'pi-1' }));
+  t.equal(ask(pod('web-4', { requests: { cpu: '500m' } })).code, 'Success', 'room freed on the device is seen');
+  assume(fleet, pod('b', { nodeName: 'pi-1', requests: { cpu: '900m' } }), 'pi-1');
+  t.same(ask(pod('web-5', { requests: { cpu: '500m' } })).reasons, ['insufficient cpu (requested 500m, 100m free of 1)'], 'new load, new figures');
 });
