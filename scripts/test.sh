@@ -81,6 +81,14 @@ else
   npx tsc --noEmit -p . </dev/null || typecheck_status=$?
   if ((typecheck_status == 0)); then ok "typecheck"; else fail "typecheck failed (tsc exit $typecheck_status)"; fi
 fi
+# The tests run through tsx, which strips types without checking them.
+echo "… typecheck of the tests: npx tsc -p test/tsconfig.json"
+if npx tsc -p test/tsconfig.json </dev/null; then
+  ok "typecheck of the tests"
+else
+  typecheck_status=$?
+  fail "typecheck of the tests failed (tsc exit $typecheck_status)"
+fi
 
 # tap takes files and globs, not folders: `npm test -- test/shared` means the tests in it.
 tap_args=()

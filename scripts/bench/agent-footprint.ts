@@ -58,7 +58,8 @@ export const agentFootprint: Benchmark = {
       const idle = await measureIdle(agent, proxy, timing.windowSeconds);
       ctx.log(`idle: ${round(idle.rss.last / MB, 1)} MB RSS; ${idle.up} B up and ${idle.down} B down in ${round(idle.seconds, 1)} s`);
       const loadedRss = await measureWithPods(ctx, hub, agent, device, timing.loadedSettleMs);
-      return footprintFigures({ ...idle, loadedRss, settleSeconds: timing.idleSettleMs / 1000 });
+      const bareRuntimeRss = await bareNodeRss();
+      return footprintFigures({ ...idle, loadedRss, bareRuntimeRss, settleSeconds: timing.idleSettleMs / 1000 });
     } finally {
       await agent?.stop();
       await proxy?.close();
@@ -84,7 +85,7 @@ function startAgentThrough(ctx: BenchContext, proxy: CountingProxy, device: stri
  * Counts the idle session's bytes over the window. Memory is read through the window too: the
  * agent stays idle, and the longer it has been so, the less start-up garbage is in the reading.
  */
-async function measureIdle(agent: Child, proxy: CountingProxy, windowSeconds: number): Promise<Omit<Measured, 'loadedRss' | 'settleSeconds'>> {
+async function measureIdle(agent: Child, proxy: CountingProxy, windowSeconds: number): Promise<Omit<Measured, 'loadedRss' | 'bareRuntimeRss' | 'settleSeconds'>> {
   proxy.reset();
   const samples: number[] = [];
   const started = performance.now();
@@ -123,11 +124,23 @@ interface Measured {
   /** Agent RSS over the idle window: at its end, lowest and highest. */
   rss: { last: number; least: number; most: number };
   loadedRss: number;
+  bareRuntimeRss: number;
   /** Bytes agent → hub and hub → agent over the idle window. */
   up: number;
   down: number;
   seconds: number;
   settleSeconds: number;
+}
+
+/** What Node.js itself takes on this machine, doing nothing: the floor under any agent written for it. */
+async function bareNodeRss(): Promise<number> {
+  const idle = new Child(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+  try {
+    await sleep(1_000);
+    return processUsage(idle.pid).rssBytes;
+  } finally {
+    await idle.stop();
+  }
 }
 
 function footprintFigures(m: Measured): Figure[] {
@@ -146,6 +159,13 @@ function footprintFigures(m: Measured): Figure[] {
       met: atMost(m.rss.last / MB, GOAL_IDLE_RSS_MB),
       reference: 'EdgeCore 61–74 MB; balena supervisor ~45 MB; K3s agent ~270 MB',
       note: `no pods, ${Math.round(m.settleSeconds + m.seconds)} s after Ready; ${round(m.rss.least / MB, 1)}–${round(m.rss.most / MB, 1)} MB over the last ${Math.round(m.seconds)} s`,
+    },
+    {
+      benchmark: BENCHMARK,
+      name: 'bare Node.js RSS',
+      value: round(m.bareRuntimeRss / MB, 1),
+      unit: 'MB',
+      note: `node -e with an idle timer, ${process.version}: the floor the agent's own code and libraries sit on`,
     },
     {
       benchmark: BENCHMARK,

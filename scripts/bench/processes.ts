@@ -1,6 +1,7 @@
 /**
  * Processes a benchmark runs and what it reads of them: hubs and agents as a user starts
- * them (the compiled CLI), CPU and memory from /proc, ports, and polling.
+ * them (the compiled CLI), CPU and memory from /proc, ports, and polling. The integration
+ * tests start their processes with the same Child, port and polling helpers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -29,7 +30,9 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     } catch (error) {
       lastError = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+    }
     await sleep(everyMs);
   }
 }
@@ -38,15 +41,17 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** A child process with its output kept (the last part of it) for error messages. */
 export class Child {
   readonly process: ChildProcess;
   output = '';
   readonly exited: Promise<number | null>;
 
-  constructor(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.process = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(command: string, args: string[], env: NodeJS.ProcessEnv = {}, options: { cwd?: string; keepBytes?: number } = {}) {
+    this.process = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const keepBytes = options.keepBytes ?? 20_000;
     const keep = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString()).slice(-20_000);
+      this.output = (this.output + chunk.toString()).slice(-keepBytes);
     };
     this.process.stdout?.on('data', keep);
     this.process.stderr?.on('data', keep);
@@ -61,12 +66,20 @@ export class Child {
     return this.process.exitCode === null && this.process.signalCode === null;
   }
 
+  /** SIGTERM, as a service manager stops it; SIGKILL if it does not go within 10 s. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.process.kill('SIGTERM');
     const timer = setTimeout(() => this.process.kill('SIGKILL'), 10_000);
     await this.exited;
     clearTimeout(timer);
+  }
+
+  /** SIGKILL: a crash or a power cut, no goodbye. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.process.kill('SIGKILL');
+    await this.exited;
   }
 }
 

@@ -3,98 +3,39 @@
  * gets its own ports, data directories and device names (`test-…`), and a teardown that
  * stops every process and removes every container it started.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
+import { Child, freePort, waitFor as poll } from '../../scripts/bench/processes.js';
 import { ensurePodmanService, ensureTestImage, removeDeviceContainers, TEST_IMAGE } from './podman.js';
+
+export { freePort };
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(REPO, 'hub', 'cli', 'flotilla.ts');
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export function uniqueName(prefix: string): string {
   return `test-${prefix}-${Math.random().toString(36).slice(2, 7)}`;
 }
 
 /** Polls until `check` returns a value that is not undefined/false, or fails naming what it waited for. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
+export function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, everyMs = 250): Promise<T> {
+  return poll(what, check, timeoutMs, everyMs);
 }
 
-class ManagedProcess {
-  readonly child: ChildProcess;
-  output = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      cwd: REPO,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const collect = (chunk: Buffer) => {
-      this.output += chunk.toString();
-      if (this.output.length > 200_000) this.output = this.output.slice(-100_000);
-    };
-    this.child.stdout?.on('data', collect);
-    this.child.stderr?.on('data', collect);
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** SIGTERM, as a service manager stops it; SIGKILL if it does not go within 10 s. */
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  /** SIGKILL: a crash or a power cut, no goodbye. */
-  async kill(): Promise<void> {
-    if (!this.running) return;
-    this.child.kill('SIGKILL');
-    await this.exited;
-  }
+/** The CLI from source, as `flotilla <args>`. */
+function cliProcess(args: string[], env: NodeJS.ProcessEnv = {}): Child {
+  return new Child(process.execPath, ['--import', 'tsx', CLI, ...args], env, { cwd: REPO, keepBytes: 200_000 });
 }
 
 export interface HubProcess {
   apiUrl: string;
   mqttUrl: string;
   dataDir: string;
-  process: ManagedProcess;
+  process: Child;
   stop(): Promise<void>;
 }
 
@@ -110,7 +51,7 @@ export async function startHub(t: Test, options: HubProcessOptions = {}): Promis
   const dataDir = options.dataDir ?? (await tempDir(t, 'hub'));
   const httpPort = options.httpPort ?? (await freePort());
   const mqttPort = options.mqttPort ?? (await freePort());
-  const proc = new ManagedProcess([
+  const proc = cliProcess([
     'hub',
     '--data-dir', dataDir,
     '--http-host', '127.0.0.1',
@@ -134,7 +75,7 @@ export async function startHub(t: Test, options: HubProcessOptions = {}): Promis
 export interface AgentProcess {
   name: string;
   stateDir: string;
-  process: ManagedProcess;
+  process: Child;
   stop(): Promise<void>;
   kill(): Promise<void>;
 }
@@ -161,7 +102,7 @@ export async function startAgent(t: Test, hub: HubProcess, options: AgentProcess
   await ensurePodman();
   const name = options.name ?? uniqueName('dev');
   const stateDir = options.stateDir ?? (await tempDir(t, `agent-${name}`));
-  const proc = new ManagedProcess([
+  const proc = cliProcess([
     'agent',
     '--hub', hub.mqttUrl,
     '--name', name,

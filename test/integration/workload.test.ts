@@ -110,10 +110,15 @@ t.test('a deployment runs on matching devices, converges on change and is remove
   t.equal(fewestReady, 2, 'two pods were ready throughout the rollout');
   t.ok(replaced.every((p) => p.spec.containers[0]?.args?.[0] === 'echo changed; sleep 3600'));
   const events = await api(hub, '/api/v1/namespaces/default/events?involvedKind=Deployment&involvedName=web');
-  const order = (events.items as { reason: string; firstTimestamp: string; lastTimestamp: string }[])
+  const order = (events.items as { reason: string; message: string; firstTimestamp: string; lastTimestamp: string }[])
     .sort((a, b) => a.firstTimestamp.localeCompare(b.firstTimestamp))
-    .map((e) => e.reason);
-  t.same(order.slice(2), ['SuccessfulCreate', 'SuccessfulDelete', 'SuccessfulCreate', 'SuccessfulDelete'], 'one new pod, one old pod gone, and again');
+    .map((e) => `${e.reason}: ${e.message.replace(/web-\S+/g, 'web-…')}`);
+  t.equal(order[0], 'SuccessfulCreate: created 2 pods: web-… web-…', 'the first two pods, created together');
+  t.same(
+    order.slice(1),
+    ['SuccessfulCreate: created pod web-…', 'SuccessfulDelete: deleted pod web-…', 'SuccessfulCreate: created pod web-…', 'SuccessfulDelete: deleted pod web-…'],
+    'one new pod, one old pod gone, and again',
+  );
   for (const pod of first) {
     const id = pod.status?.containerStatuses?.[0]?.containerID ?? '';
     // Removal waits out the pod's grace period: `sh` as PID 1 ignores SIGTERM.

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { EVENT_DEBOUNCE_MS, Reconciler } from '../../../agent/reconciler/reconciler.js';
 import type {
   ContainerCreateSpec,
@@ -93,7 +93,7 @@ class CountingRuntime implements ContainerRuntime {
   }
 }
 
-function setup(t: Parameters<Parameters<typeof t.test>[1]>[0], resyncMs = 3_600_000) {
+function setup(t: Test, resyncMs = 3_600_000) {
   const runtime = new CountingRuntime();
   const reports: StatusReportMessage[] = [];
   // Its own directory, removed only after stop() has written the last state to it.

@@ -5,7 +5,7 @@ import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import {
   createDockerRuntime,
   createLineSplitter,
@@ -281,7 +281,7 @@ t.test('engine data mapping', async (t) => {
  * A Docker-API endpoint in front of Podman's that counts the container inspects passing
  * through, so a test can tell how often the adapter asked the engine for details.
  */
-async function countingEndpoint(t: Parameters<Parameters<typeof t.test>[1]>[0], upstream: string): Promise<{ socketPath: string; inspects: () => number }> {
+async function countingEndpoint(t: Test, upstream: string): Promise<{ socketPath: string; inspects: () => number }> {
   let inspects = 0;
   // A short path of its own: a unix socket path is limited to about 100 bytes.
   const dir = await mkdtemp(join(tmpdir(), 'flotilla-count-'));

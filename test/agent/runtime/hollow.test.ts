@@ -363,7 +363,7 @@ t.test('heartbeats: plausible figures that follow the pods and drift slowly', as
   t.ok(busy.cpuPercent > idle.cpuPercent + 10, `8 pods load the CPU more: ${idle.cpuPercent}% → ${busy.cpuPercent}%`);
   t.ok(busy.memoryUsedBytes > idle.memoryUsedBytes + 200 * 1024 ** 2, '8 pods use more memory');
 
-  const series = [];
+  const series: (typeof idle)[] = [];
   for (let i = 0; i < 50; i++) series.push(await beat.sample(4, 3));
   const steps = series.slice(1).map((next, i) => Math.abs(next.cpuPercent - (series[i]?.cpuPercent ?? 0)));
   t.ok(Math.max(...steps) < 5, `CPU moves a little from beat to beat (largest step ${Math.max(...steps)} points)`);

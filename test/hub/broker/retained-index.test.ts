@@ -1,21 +1,20 @@
-import { once } from 'node:events';
 import { pino } from 'pino';
 import mqtt, { type MqttClient } from 'mqtt';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../../hub/broker/embedded.js';
 import { hasWildcard } from '../../../hub/broker/retained-index.js';
 import { Topics } from '../../../shared/topics.js';
 
-async function broker(t: Parameters<Parameters<typeof t.test>[1]>[0]): Promise<EmbeddedBroker> {
+async function broker(t: Test): Promise<EmbeddedBroker> {
   const started = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, topics: new Topics(), log: pino({ level: 'silent' }) });
   t.teardown(() => started.close());
   return started;
 }
 
-async function client(t: Parameters<Parameters<typeof t.test>[1]>[0], url: string, clientId: string): Promise<MqttClient> {
+async function client(t: Test, url: string, clientId: string): Promise<MqttClient> {
   const connected = mqtt.connect(url, { clientId, reconnectPeriod: 0 });
   t.teardown(() => connected.endAsync(true));
-  await once(connected, 'connect');
+  await new Promise((resolve, reject) => connected.once('connect', resolve).once('error', reject));
   return connected;
 }
 

@@ -2,13 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { FlotillaEvent } from '../../../shared/objects.js';
 import { EventRecorder } from '../../../hub/controllers/events.js';
 import { openStore } from '../../../hub/store/index.js';
 import type { Store } from '../../../hub/store/store.js';
 
-async function setup(t: Parameters<Parameters<typeof t.test>[1]>[0]): Promise<{ store: Store; recorder: EventRecorder; published: FlotillaEvent[] }> {
+async function setup(t: Test): Promise<{ store: Store; recorder: EventRecorder; published: FlotillaEvent[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'flotilla-events-'));
   const store = await openStore(undefined, { dataDir: dir });
   t.teardown(async () => {

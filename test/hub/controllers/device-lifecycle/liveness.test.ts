@@ -58,6 +58,7 @@ function heartbeat(overrides: Partial<HeartbeatMessage> = {}): HeartbeatMessage 
     uptimeSeconds: 3600,
     runningPods: 2,
     bdSeq: 4,
+    sentAtMs: SEEN,
     ...overrides,
   };
 }
