@@ -25,6 +25,8 @@ export interface AgentOptions {
   /** Full resync with the runtime even when nothing was signalled. */
   resyncSeconds: number;
   logLevel: string;
+  /** The firmware profile these settings came from, with what it keeps back for the system. */
+  profile?: { name: string; reserved: { cpuMillis: number; memoryBytes: number } };
 }
 
 export const defaultAgentOptions: Omit<AgentOptions, 'name'> = {

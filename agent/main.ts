@@ -15,6 +15,7 @@ import { resolveEngineEndpoint } from './runtime/endpoint.js';
 import { createRuntime } from './runtime/registry.js';
 import type { ContainerRuntime, RuntimeInfo } from './runtime/runtime.js';
 import { LocalState } from './state/local-state.js';
+import { allocatable } from './profile.js';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -49,7 +50,7 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
   const endpoint = parts.runtime ? 'supplied' : resolveEngineEndpoint(options.runtimeEndpoint);
   const runtime = parts.runtime ?? createRuntime(options.runtime, { device: options.name, endpoint });
   const engine = await engineInfo(runtime, log);
-  const capacity = parts.capacity ?? { cpuMillis: cpus().length * 1000, memoryBytes: totalmem(), pods: MAX_PODS };
+  const capacity = parts.capacity ?? allocatable({ cpuMillis: cpus().length * 1000, memoryBytes: totalmem(), pods: MAX_PODS }, options.profile?.reserved);
 
   const topics = new Topics(options.topicPrefix);
   const link = new AgentLink({
@@ -87,6 +88,7 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
         runtime: engine.name,
         runtimeVersion: engine.version,
         agentVersion: AGENT_VERSION,
+        profile: options.profile?.name ?? '',
       },
       capacity,
       labels: options.labels,

@@ -10,6 +10,10 @@
 import { FlotillaError } from './errors.js';
 import type { Labels } from './objects.js';
 
+/** Labels every device announces: its board family (from its firmware profile) and CPU architecture. */
+export const BOARD_LABEL = 'flotilla.io/board';
+export const ARCH_LABEL = 'flotilla.io/arch';
+
 export const LABEL_NAME_MAX = 63;
 export const LABEL_VALUE_MAX = 63;
 export const DNS_LABEL_MAX = 63;

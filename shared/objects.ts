@@ -185,6 +185,8 @@ export interface DeviceInfo {
   runtime: string;
   runtimeVersion: string;
   agentVersion: string;
+  /** The firmware profile the agent runs with; empty or absent for none. */
+  profile?: string;
 }
 
 export interface DeviceCapacity {

@@ -156,6 +156,7 @@ program
   .configureHelp({ showGlobalOptions: false })
   .option('--hub <url>', "the hub's MQTT broker (env FLOTILLA_HUB, default mqtt://localhost:1883)")
   .option('--name <name>', 'device name, a DNS label (env FLOTILLA_DEVICE_NAME, default: the host name)')
+  .option('--profile <name|file.json>', "firmware profile: the board family's engine, socket, state directory, labels and reserves (env FLOTILLA_PROFILE)")
   .option('--labels <labels>', 'labels the device announces, as role=camera,site=a (env FLOTILLA_LABELS)')
   .option('--runtime <name>', 'container runtime adapter (default docker: Docker, Podman or balenaEngine)')
   .option('--runtime-endpoint <path>', 'engine API socket (env FLOTILLA_RUNTIME_ENDPOINT, default: found automatically)')
@@ -171,6 +172,7 @@ program
     examples(
       'flotilla agent --hub mqtt://hub.local:1883 --labels role=camera,site=plant-3',
       'flotilla agent --name cam-7 --runtime-endpoint /run/podman/podman.sock',
+      'flotilla agent --profile raspberry-pi-4 --hub mqtt://hub.local:1883',
     ),
   )
   .action(async (_options: unknown, command: Command) => {

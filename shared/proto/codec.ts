@@ -14,6 +14,8 @@ export interface DeviceInfoMessage {
   runtime: string;
   runtimeVersion: string;
   agentVersion: string;
+  /** Empty when the agent runs without a firmware profile (or is older than profiles). */
+  profile: string;
 }
 
 export interface CapacityMessage {

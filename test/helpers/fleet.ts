@@ -85,6 +85,8 @@ export interface AgentProcessOptions {
   labels?: string;
   stateDir?: string;
   backoffSeconds?: number;
+  /** More `flotilla agent` flags, after the ones above. */
+  flags?: string[];
 }
 
 let podmanReady: Promise<void> | undefined;
@@ -113,6 +115,7 @@ export async function startAgent(t: Test, hub: HubProcess, options: AgentProcess
     '--max-backoff', '8',
     '--resync', '5',
     '--log-level', 'debug',
+    ...(options.flags ?? []),
   ]);
   t.teardown(async () => {
     await proc.stop();

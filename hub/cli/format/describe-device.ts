@@ -58,6 +58,7 @@ export function describeDevice(device: Device, pods: readonly Pod[], events: rea
       inner.field('Hostname', info.hostname);
       inner.field('Runtime', `${info.runtime} ${info.runtimeVersion}`.trim());
       inner.field('Agent', info.agentVersion);
+      inner.field('Firmware Profile', info.profile || '<none>');
     });
   }
   const capacity = status?.capacity;

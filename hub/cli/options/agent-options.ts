@@ -12,6 +12,7 @@ import type { Env, Setting } from './values.js';
 
 export interface AgentFlags {
   hub?: string;
+  profile?: string;
   name?: string;
   labels?: string;
   runtime?: string;
@@ -44,10 +45,11 @@ function deviceName(s: Setting | undefined, host: string): string {
   return s.value;
 }
 
+/** Labels given replace none of the defaults (a profile's board and arch), only add or override. */
 function labels(s: Setting | undefined, fallback: Record<string, string>): Record<string, string> {
   if (s === undefined) return { ...fallback };
   try {
-    return parseLabelList(s.value);
+    return { ...fallback, ...parseLabelList(s.value) };
   } catch (error) {
     if (!isFlotillaError(error)) throw error;
     // The message quotes the whole argument, which the usage error already does.
@@ -65,8 +67,9 @@ export function resolveAgentOptions(flags: AgentFlags, d: AgentDefaults, env: En
     hubUrl: mqttUrl(setting('--hub', flags.hub, env, 'FLOTILLA_HUB'), d.hubUrl),
     labels: labels(setting('--labels', flags.labels, env, 'FLOTILLA_LABELS'), d.labels),
     runtime: nonEmpty(setting('--runtime', flags.runtime, env), d.runtime),
-    // Several agents on one machine (a test fleet) must not share their state.
-    stateDir: nonEmpty(setting('--state-dir', flags.stateDir, env, 'FLOTILLA_STATE_DIR'), `.flotilla/agent-${name}`),
+    // Several agents on one machine (a test fleet) must not share their state; a profile,
+    // made for one agent per device, names its directory.
+    stateDir: nonEmpty(setting('--state-dir', flags.stateDir, env, 'FLOTILLA_STATE_DIR'), d.profile ? d.stateDir : `.flotilla/agent-${name}`),
     heartbeatSeconds: seconds(setting('--heartbeat', flags.heartbeat, env), d.heartbeatSeconds),
     topicPrefix: topicPrefix(setting('--topic-prefix', flags.topicPrefix, env), d.topicPrefix),
     backoffSeconds: seconds(setting('--backoff', flags.backoff, env), d.backoffSeconds),
@@ -76,6 +79,8 @@ export function resolveAgentOptions(flags: AgentFlags, d: AgentDefaults, env: En
   };
   const endpoint = setting('--runtime-endpoint', flags.runtimeEndpoint, env, 'FLOTILLA_RUNTIME_ENDPOINT');
   if (endpoint !== undefined) options.runtimeEndpoint = nonEmpty(endpoint, '');
+  else if (d.runtimeEndpoint !== undefined) options.runtimeEndpoint = d.runtimeEndpoint;
+  if (d.profile !== undefined) options.profile = d.profile;
   if (options.maxBackoffSeconds < options.backoffSeconds) {
     throw invalidSetting(
       { flag: '--max-backoff', value: String(options.maxBackoffSeconds) },

@@ -12,13 +12,13 @@ import { referenceTo, type Device, type DeviceState, type DeviceUsage } from '..
 import type { BirthMessage, DeathMessage, HeartbeatMessage } from '../../../shared/proto/codec.js';
 import { podStatusOnLostDevice } from '../../dispatch/pod-status.js';
 import type { Store, WatchEvent } from '../../store/store.js';
+import { ARCH_LABEL } from '../../../shared/labels.js';
 import { podInformer, type PodInformer } from '../pods.js';
 import type { Controller } from '../controller.js';
 import type { EventSink } from '../events.js';
 import { livenessState, usageOf, type Liveness, type LivenessThresholds } from './liveness.js';
 
 /** Set on every birth from what the agent reports, so selectors can pick by architecture. */
-export const ARCH_LABEL = 'flotilla.io/arch';
 
 const TICK_MS = 1_000;
 

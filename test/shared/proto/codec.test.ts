@@ -43,7 +43,7 @@ const status: StatusReportMessage = {
 
 const birth: BirthMessage = {
   bdSeq: 42,
-  info: { arch: 'arm64', os: 'linux', kernel: '6.1.0', hostname: 'pi-1', runtime: 'podman', runtimeVersion: '4.3.1', agentVersion: '0.1.0' },
+  info: { arch: 'arm64', os: 'linux', kernel: '6.1.0', hostname: 'pi-1', runtime: 'podman', runtimeVersion: '4.3.1', agentVersion: '0.1.0', profile: 'raspberry-pi-4' },
   capacity: { cpuMillis: 4000, memoryBytes: 8 * 1024 ** 3, pods: 110 },
   labels: { site: 'plant-3', role: 'camera' },
   status,

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { defaultAgentOptions } from '../../../../agent/config.js';
+import { allocatable, loadFirmwareProfile, profileDefaults } from '../../../../agent/profile.js';
 import { deviceNameFromHostname, resolveAgentOptions } from '../../../../hub/cli/options/agent-options.js';
 
 t.test('the device name defaults to the host name made into a DNS label', (t) => {
@@ -39,5 +40,35 @@ t.test('a bad device name, bad labels or a bad hub URL are usage errors naming t
     message: /^invalid --hub "localhost:1883" \(from FLOTILLA_HUB\)/,
   });
   t.throws(() => resolveAgentOptions({ name: 'a', heartbeat: 'often' }, defaultAgentOptions, {}), { message: /--heartbeat "often"/ });
+  t.end();
+});
+
+t.test("a firmware profile sets the engine, socket, state directory, heartbeat, labels and reserves, and flags still win", (t) => {
+  const pi = profileDefaults(loadFirmwareProfile('raspberry-pi-4'), defaultAgentOptions);
+  const fromProfile = resolveAgentOptions({ name: 'pi-1' }, pi, {});
+  t.equal(fromProfile.runtime, 'docker');
+  t.equal(fromProfile.runtimeEndpoint, '/var/run/docker.sock');
+  t.equal(fromProfile.stateDir, '/var/lib/flotilla', "the profile's directory, not one per name");
+  t.match(fromProfile.labels, { 'flotilla.io/board': 'raspberry-pi-4', 'flotilla.io/arch': 'arm64' });
+  t.equal(fromProfile.profile?.name, 'raspberry-pi-4');
+  t.ok((fromProfile.profile?.reserved.memoryBytes ?? 0) > 0);
+
+  const overridden = resolveAgentOptions(
+    { name: 'pi-1', runtimeEndpoint: '/run/podman/podman.sock', labels: 'site=plant-3', stateDir: '/data/agent', heartbeat: '5' },
+    pi,
+    {},
+  );
+  t.equal(overridden.runtimeEndpoint, '/run/podman/podman.sock');
+  t.equal(overridden.stateDir, '/data/agent');
+  t.equal(overridden.heartbeatSeconds, 5);
+  t.match(overridden.labels, { 'flotilla.io/board': 'raspberry-pi-4', site: 'plant-3' }, 'labels given add to the profile’s');
+  t.end();
+});
+
+t.test('what a profile reserves is taken off the capacity the device offers, never below zero', (t) => {
+  const host = { cpuMillis: 4000, memoryBytes: 4 * 1024 ** 3, pods: 110 };
+  t.same(allocatable(host, { cpuMillis: 500, memoryBytes: 1024 ** 3 }), { cpuMillis: 3500, memoryBytes: 3 * 1024 ** 3, pods: 110 });
+  t.same(allocatable(host, { cpuMillis: 8000, memoryBytes: 8 * 1024 ** 3 }), { cpuMillis: 0, memoryBytes: 0, pods: 110 });
+  t.equal(allocatable(host, undefined), host);
   t.end();
 });
