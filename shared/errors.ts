@@ -6,6 +6,8 @@
 export type ErrorCode =
   | 'Invalid'
   | 'BadRequest'
+  | 'Unauthorized'
+  | 'Forbidden'
   | 'NotFound'
   | 'AlreadyExists'
   | 'Conflict'
@@ -17,6 +19,8 @@ export type ErrorCode =
 const HTTP_STATUS: Record<ErrorCode, number> = {
   Invalid: 422,
   BadRequest: 400,
+  Unauthorized: 401,
+  Forbidden: 403,
   NotFound: 404,
   AlreadyExists: 409,
   Conflict: 409,
