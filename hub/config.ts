@@ -17,6 +17,11 @@ export interface HubOptions {
   mqttUrl?: string;
   mqttHost: string;
   mqttPort: number;
+  /**
+   * The embedded broker's listener for devices, over TLS with a certificate per device from
+   * the hub's CA (kept in `<dataDir>/pki`). Absent: none.
+   */
+  mqttTlsPort?: number;
   topicPrefix: string;
   /** A device silent for this long (no heartbeat) goes NotReady. */
   notReadyAfterSeconds: number;

@@ -3,10 +3,13 @@
  * Stopping goes the other way, so no component outlives what it depends on.
  */
 import { mkdirSync } from 'node:fs';
-import { createLogger } from '../shared/log.js';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, type Logger } from '../shared/log.js';
 import { Topics } from '../shared/topics.js';
 import { buildApi } from './api/server.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.js';
+import { openAuthority, type CertificateAuthority } from './auth/authority.js';
+import { startEmbeddedBroker, type DeviceTlsListener, type EmbeddedBroker } from './broker/embedded.js';
 import type { HubOptions } from './config.js';
 import { DeploymentController } from './controllers/deployment/index.js';
 import { DeviceLifecycleController } from './controllers/device-lifecycle/index.js';
@@ -25,6 +28,10 @@ export interface RunningHub {
   apiUrl: string;
   /** The MQTT broker agents connect to. */
   mqttUrl: string;
+  /** The device listener (`mqtts://`), when the hub has one. */
+  mqttTlsUrl?: string;
+  /** `sha256:<hex>` of the hub's CA, which join tokens pin; set with the device listener. */
+  caFingerprint?: string;
   ingest: Ingest;
   stop(): Promise<void>;
 }
@@ -44,9 +51,13 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 
   try {
     let broker: EmbeddedBroker | undefined;
+    let authority: CertificateAuthority | undefined;
     if (!options.mqttUrl) {
-      broker = await startEmbeddedBroker({ host: options.mqttHost, port: options.mqttPort, topics, log });
+      const tls = options.mqttTlsPort === undefined ? undefined : await deviceListener(options, options.mqttTlsPort, log);
+      authority = tls?.authority;
+      broker = await startEmbeddedBroker({ host: options.mqttHost, port: options.mqttPort, topics, log, ...(tls ? { tls: tls.listener } : {}) });
       stack.push(() => broker?.close());
+      if (authority) log.info({ port: broker.tlsPort, ca: authority.fingerprint }, "device listener ready; devices pin the hub's CA by this fingerprint");
     }
     const mqttUrl = options.mqttUrl ?? broker?.url ?? '';
 
@@ -108,6 +119,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     return {
       apiUrl,
       mqttUrl,
+      ...(broker?.tlsPort === undefined ? {} : { mqttTlsUrl: `mqtts://${isUnspecified(options.mqttHost) ? '127.0.0.1' : options.mqttHost}:${broker.tlsPort}` }),
+      ...(authority ? { caFingerprint: authority.fingerprint } : {}),
       ingest,
       async stop() {
         await unwind();
@@ -118,4 +131,21 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     await unwind();
     throw error;
   }
+}
+
+/** The CA (made on first start) and a fresh server certificate for this host's names. */
+async function deviceListener(
+  options: HubOptions,
+  port: number,
+  log: Logger,
+): Promise<{ authority: CertificateAuthority; listener: DeviceTlsListener }> {
+  const authority = await openAuthority(join(options.dataDir, 'pki'));
+  const names = [...new Set([hostname(), 'localhost', '127.0.0.1', ...(isUnspecified(options.mqttHost) ? [] : [options.mqttHost])])];
+  const server = await authority.issueServerCertificate(names);
+  log.debug({ names }, 'server certificate issued');
+  return { authority, listener: { port, certificatePem: server.certificatePem, keyPem: server.keyPem, caPem: authority.certificatePem } };
+}
+
+function isUnspecified(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
 }

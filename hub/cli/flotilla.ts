@@ -136,6 +136,7 @@ program
   .option('--port <port>', 'API port (env FLOTILLA_PORT, default 7080)')
   .option('--mqtt-host <host>', 'embedded broker listen address (default 0.0.0.0)')
   .option('--mqtt-port <port>', 'embedded broker port (env FLOTILLA_MQTT_PORT, default 1883)')
+  .option('--mqtt-tls-port <port>', "embedded broker's device listener: TLS, a certificate per device from the hub's CA (env FLOTILLA_MQTT_TLS_PORT; off by default)")
   .option('--mqtt-url <url>', 'use this external broker instead of the embedded one (env FLOTILLA_MQTT_URL)')
   .option('--topic-prefix <prefix>', 'MQTT topic prefix (default flotilla/v1)')
   .option('--not-ready-after <seconds>', 'a device silent this long goes NotReady (default 30)')

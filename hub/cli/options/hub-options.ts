@@ -11,6 +11,7 @@ export interface HubFlags {
   port?: string;
   mqttHost?: string;
   mqttPort?: string;
+  mqttTlsPort?: string;
   mqttUrl?: string;
   topicPrefix?: string;
   notReadyAfter?: string;
@@ -31,6 +32,8 @@ export function resolveHubOptions(flags: HubFlags, env: Env = process.env): HubO
     offlineAfterSeconds: seconds(setting('--offline-after', flags.offlineAfter, env), d.offlineAfterSeconds),
     logLevel: logLevel(setting('--log-level', flags.logLevel, env, 'FLOTILLA_LOG_LEVEL'), d.logLevel),
   };
+  const tlsPort = setting('--mqtt-tls-port', flags.mqttTlsPort, env, 'FLOTILLA_MQTT_TLS_PORT');
+  if (tlsPort !== undefined) options.mqttTlsPort = port(tlsPort, 0);
   const external = mqttUrl(setting('--mqtt-url', flags.mqttUrl, env, 'FLOTILLA_MQTT_URL'), undefined);
   if (external !== undefined) options.mqttUrl = external;
   if (options.offlineAfterSeconds < options.notReadyAfterSeconds) {

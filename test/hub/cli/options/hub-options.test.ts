@@ -35,3 +35,11 @@ t.test('bad durations, log levels, broker URLs and topic prefixes are refused', 
   t.throws(() => resolveHubOptions({ notReadyAfter: '60', offlineAfter: '30' }, {}), { message: /--offline-after/ });
   t.end();
 });
+
+t.test('the device TLS listener is off unless a port is given', (t) => {
+  t.equal(resolveHubOptions({}, {}).mqttTlsPort, undefined);
+  t.equal(resolveHubOptions({ mqttTlsPort: '8883' }, {}).mqttTlsPort, 8883);
+  t.equal(resolveHubOptions({}, { FLOTILLA_MQTT_TLS_PORT: '8884' }).mqttTlsPort, 8884);
+  t.throws(() => resolveHubOptions({ mqttTlsPort: 'tls' }, {}), { message: /^invalid --mqtt-tls-port "tls"/ });
+  t.end();
+});
