@@ -34,7 +34,10 @@ export class Informer<K extends Kind, I extends string = string> {
     for (const name of Object.keys(indexers) as I[]) this.#indexes.set(name, new Map());
   }
 
-  /** Lists once and follows the watch from there; later calls wait for the same start. */
+  /**
+   * Lists once and follows the watch from there; later calls wait for the same start. A start
+   * that failed (the store closed or unreadable) is tried again by the next call.
+   */
   start(): Promise<void> {
     this.#started ??= (async () => {
       const { items, resourceVersion } = await this.#store.list(this.#kind);
@@ -43,7 +46,11 @@ export class Informer<K extends Kind, I extends string = string> {
       this.#unwatch = this.#store.watch({ kinds: [this.#kind], fromResourceVersion: resourceVersion }, (event) =>
         this.#apply(event as WatchEvent & { object: ObjectOf<K> }),
       );
-    })();
+    })().catch((error: unknown) => {
+      for (const key of [...this.#objects.keys()]) this.#remove(key, this.#objects.get(key) as ObjectOf<K>);
+      this.#started = undefined;
+      throw error;
+    });
     return this.#started;
   }
 

@@ -202,7 +202,9 @@ export class DeploymentController implements Controller {
       const owner = pod && ownerDeploymentName(pod);
       if (!pod || !owner) continue;
       const key = deploymentKey(pod.metadata.namespace, owner);
-      byOwner.set(key, [...(byOwner.get(key) ?? []), pod.metadata.name]);
+      let names = byOwner.get(key);
+      if (names === undefined) byOwner.set(key, (names = []));
+      names.push(pod.metadata.name);
     }
     for (const [key, names] of byOwner) {
       const [namespace = 'default', name = ''] = key.split('/');

@@ -71,6 +71,8 @@ export class SchedulingController implements Controller {
     this.#devices = new Informer(options.store, 'Device', {});
     this.#pods.onChange((event, previous) => {
       if (this.#fleet === undefined) return;
+      // Most changes are a running pod's status report: same device, same spec, still counted.
+      if (event.type === 'MODIFIED' && previous !== undefined && countsAlike(previous, event.object)) return;
       if (previous !== undefined) forget(this.#fleet, previous);
       if (event.type !== 'DELETED') this.#count(this.#fleet, event.object);
     });
@@ -205,6 +207,15 @@ export class SchedulingController implements Controller {
 }
 
 function noop(): void {}
+
+/** Whether the snapshot counts both versions of a pod the same: device, requests (spec) and being unfinished. */
+function countsAlike(before: Pod, after: Pod): boolean {
+  return (
+    before.spec.nodeName === after.spec.nodeName &&
+    before.metadata.generation === after.metadata.generation &&
+    isFinished(before) === isFinished(after)
+  );
+}
 
 export function withCondition(conditions: readonly PodCondition[] | undefined, condition: PodCondition): PodCondition[] {
   return [...(conditions ?? []).filter((c) => c.type !== condition.type), condition];

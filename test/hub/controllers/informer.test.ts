@@ -74,3 +74,18 @@ t.test('after stop it hears nothing more', async (t) => {
   await store.create(pod('late'));
   t.equal(informer.size, 0);
 });
+
+t.test('a start whose list failed is tried again by the next call', async (t) => {
+  const store = await storeFor(t);
+  await store.create(pod('a', { nodeName: 'cam-1' }));
+  let failures = 1;
+  // The store, but for its first list, which fails.
+  const flaky: Store = Object.assign(Object.create(store) as Store, {
+    list: ((kind, options) => (failures-- > 0 ? Promise.reject(new Error('disk unreadable')) : store.list(kind, options))) as Store['list'],
+  });
+  const informer = byDevice(flaky);
+  t.teardown(() => informer.stop());
+  await t.rejects(informer.start(), /disk unreadable/);
+  await informer.start();
+  t.same(names(informer.byIndex('device', 'cam-1')), ['a']);
+});
