@@ -55,6 +55,16 @@ export interface ContainerPort {
 export interface EnvVar {
   name: string;
   value?: string;
+  /** A value kept in a Secret of the pod's namespace, resolved by the hub for the pod's device only. */
+  valueFrom?: { secretKeyRef: SecretKeySelector };
+}
+
+export interface SecretKeySelector {
+  /** The Secret's name, in the pod's namespace. */
+  name: string;
+  key: string;
+  /** When true, a missing Secret or key leaves the variable unset instead of holding the pod back. */
+  optional?: boolean;
 }
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
@@ -213,8 +223,22 @@ export interface DeviceSpec {
   unschedulable?: boolean;
 }
 
+/** The certificate a device enrolled with: the only one the broker accepts for it. */
+export interface DeviceIdentity {
+  /** `sha256:<hex>` of the certificate's DER bytes. */
+  certificateFingerprint: string;
+  /** ISO time the certificate stops being valid. */
+  notAfter: string;
+  /** ISO time of the enrolment. */
+  enrolledAt: string;
+  /** The join token it enrolled with (its id, never its secret). */
+  joinToken: string;
+}
+
 export interface DeviceStatus {
   state: DeviceState;
+  /** Set when the device enrolled with a join token; absent for devices on a plain development listener. */
+  identity?: DeviceIdentity;
   /** Why the device is in its state, for people. */
   message?: string;
   info?: DeviceInfo;
@@ -256,7 +280,46 @@ export interface FlotillaEvent extends TypedObject {
   source: string;
 }
 
-export type AnyObject = Pod | Deployment | Device | FlotillaEvent;
+/**
+ * Named values pods take as environment variables. `data` holds base64 as in Kubernetes;
+ * `stringData` is accepted on apply and folded into `data`. The store keeps Secrets
+ * encrypted, the API never returns their values, and a device receives only the values its
+ * own pods reference.
+ */
+export interface Secret extends TypedObject {
+  apiVersion: 'v1';
+  kind: 'Secret';
+  type?: string;
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
+
+/** What an API bearer token may do: `viewer` reads, `operator` also changes workloads, `admin` everything. */
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/**
+ * A join token as the hub keeps it: named by its id, with a hash of its secret, never the
+ * secret itself. `spec.uses` absent: unlimited; `spec.expiresAt` absent: never expires.
+ */
+export interface JoinToken extends TypedObject {
+  apiVersion: 'flotilla.io/v1';
+  kind: 'JoinToken';
+  spec: { secretHash: string; labels: Labels; expiresAt?: string; uses?: number; revoked?: boolean };
+  status?: { used: number; lastUsedAt?: string; devices?: string[] };
+}
+
+/**
+ * An API bearer token (also the MQTT password of a read-only watcher), named for who holds it.
+ * The hub keeps a hash of its secret only.
+ */
+export interface AccessToken extends TypedObject {
+  apiVersion: 'flotilla.io/v1';
+  kind: 'AccessToken';
+  spec: { role: Role; secretHash: string; expiresAt?: string };
+}
+
+export type AnyObject = Pod | Deployment | Device | FlotillaEvent | Secret | JoinToken | AccessToken;
 
 /** A reference to an object, as Events and owners name it. */
 export function referenceTo(object: TypedObject): ObjectReference {
@@ -272,6 +335,9 @@ export const KINDS = {
   Deployment: { apiVersion: 'apps/v1', plural: 'deployments', namespaced: true },
   Device: { apiVersion: 'flotilla.io/v1', plural: 'devices', namespaced: false },
   Event: { apiVersion: 'v1', plural: 'events', namespaced: true },
+  Secret: { apiVersion: 'v1', plural: 'secrets', namespaced: true },
+  JoinToken: { apiVersion: 'flotilla.io/v1', plural: 'jointokens', namespaced: false },
+  AccessToken: { apiVersion: 'flotilla.io/v1', plural: 'accesstokens', namespaced: false },
 } as const satisfies Record<string, { apiVersion: string; plural: string; namespaced: boolean }>;
 
 export type Kind = keyof typeof KINDS;
@@ -279,7 +345,10 @@ export type Kind = keyof typeof KINDS;
 export const DEFAULT_NAMESPACE = 'default';
 
 /** Kinds a user may `apply`; the rest are written by the hub itself. */
-export const APPLIABLE_KINDS: readonly Kind[] = ['Pod', 'Deployment', 'Device'];
+export const APPLIABLE_KINDS: readonly Kind[] = ['Pod', 'Deployment', 'Device', 'Secret'];
+
+/** Kinds only an admin may read: they describe who may join the fleet and reach the API. */
+export const CREDENTIAL_KINDS: readonly Kind[] = ['JoinToken', 'AccessToken'];
 
 export function isKind(value: unknown): value is Kind {
   return typeof value === 'string' && Object.hasOwn(KINDS, value);
@@ -290,7 +359,7 @@ export function kindForPlural(plural: string): Kind | undefined {
   for (const [kind, meta] of Object.entries(KINDS) as [Kind, (typeof KINDS)[Kind]][]) {
     if (meta.plural === singular || kind.toLowerCase() === singular) return kind;
   }
-  const shortNames: Record<string, Kind> = { po: 'Pod', deploy: 'Deployment', dev: 'Device', ev: 'Event' };
+  const shortNames: Record<string, Kind> = { po: 'Pod', deploy: 'Deployment', dev: 'Device', ev: 'Event', token: 'JoinToken', tokens: 'JoinToken' };
   return shortNames[singular];
 }
 

@@ -1,6 +1,7 @@
 /** `-o` formats: tables (plain and wide), json, yaml and name. */
 import { stringify } from 'yaml';
-import type { AnyObject, Deployment, Device, FlotillaEvent, Kind, Pod } from '../../../shared/objects.js';
+import type { AccessToken, AnyObject, Deployment, Device, FlotillaEvent, JoinToken, Kind, Pod, Secret } from '../../../shared/objects.js';
+import { accessTokenTable, joinTokenTable, secretTable } from './credentials.js';
 import { deploymentTable } from './deployments.js';
 import { deviceTable } from './devices.js';
 import { eventTable } from './events.js';
@@ -21,6 +22,12 @@ export function table(kind: Kind, items: readonly AnyObject[], options: TableOpt
       return deploymentTable(items as Deployment[], options);
     case 'Event':
       return eventTable(items as FlotillaEvent[], options);
+    case 'Secret':
+      return secretTable(items as Secret[], options);
+    case 'JoinToken':
+      return joinTokenTable(items as JoinToken[], options);
+    case 'AccessToken':
+      return accessTokenTable(items as AccessToken[], options);
   }
 }
 
