@@ -15,13 +15,22 @@ export interface HubOptions {
    * listens on mqttHost:mqttPort itself.
    */
   mqttUrl?: string;
+  /** Where the embedded broker's device listener (and, with plainMqtt, its plain one) listens. */
   mqttHost: string;
+  /**
+   * The embedded broker's plain TCP listener. Without plainMqtt it takes only the hub's own
+   * link, on the loopback address; with it, devices and watchers without credentials too.
+   */
   mqttPort: number;
   /**
-   * The embedded broker's listener for devices, over TLS with a certificate per device from
-   * the hub's CA (kept in `<dataDir>/pki`). Absent: none.
+   * The embedded broker's listener for devices and watchers, over TLS: a certificate per
+   * device from the hub's CA (kept in `<dataDir>/pki`), an access token per watcher.
    */
-  mqttTlsPort?: number;
+  mqttTlsPort: number;
+  /** Development only: devices connect over plain MQTT without credentials, judged by client id. */
+  plainMqtt: boolean;
+  /** The API URL join tokens send devices to; absent: the address the token's creator reached the hub at. */
+  advertiseUrl?: string;
   topicPrefix: string;
   /** A device silent for this long (no heartbeat) goes NotReady. */
   notReadyAfterSeconds: number;
@@ -32,6 +41,7 @@ export interface HubOptions {
 
 export const DEFAULT_HTTP_PORT = 7080;
 export const DEFAULT_MQTT_PORT = 1883;
+export const DEFAULT_MQTT_TLS_PORT = 8883;
 
 export const defaultHubOptions: HubOptions = {
   dataDir: '.flotilla/hub',
@@ -39,6 +49,8 @@ export const defaultHubOptions: HubOptions = {
   httpPort: DEFAULT_HTTP_PORT,
   mqttHost: '0.0.0.0',
   mqttPort: DEFAULT_MQTT_PORT,
+  mqttTlsPort: DEFAULT_MQTT_TLS_PORT,
+  plainMqtt: false,
   topicPrefix: DEFAULT_TOPIC_PREFIX,
   // Three missed heartbeats at the agent's default 10 s, as Kubernetes' 40 s grace period.
   notReadyAfterSeconds: 30,

@@ -2,18 +2,23 @@
  * The hub's composition root: store → broker → MQTT link → controllers → dispatcher → API.
  * Stopping goes the other way, so no component outlives what it depends on.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '../shared/log.js';
 import { Topics } from '../shared/topics.js';
 import { buildApi } from './api/server.js';
-import { openAuthority, type CertificateAuthority } from './auth/authority.js';
-import { startEmbeddedBroker, type DeviceTlsListener, type EmbeddedBroker } from './broker/embedded.js';
+import { parseAccessToken, verifyAccessToken } from './auth/access-token.js';
+import { ensureAdminAccess } from './auth/admin-access.js';
+import { openAuthority } from './auth/authority.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.js';
+import { HUB_USERNAME } from './broker/identity.js';
 import type { HubOptions } from './config.js';
 import { DeploymentController } from './controllers/deployment/index.js';
 import { DeviceLifecycleController } from './controllers/device-lifecycle/index.js';
 import { EventRecorder } from './controllers/events.js';
+import { Informer } from './controllers/informer.js';
 import { ControllerManager } from './controllers/manager.js';
 import { podInformer } from './controllers/pods.js';
 import { SchedulingController } from './controllers/scheduling/index.js';
@@ -24,14 +29,16 @@ import { Ingest } from './dispatch/ingest.js';
 import { openStore } from './store/index.js';
 
 export interface RunningHub {
-  /** The HTTP API's base URL. */
+  /** The HTTPS API's base URL. */
   apiUrl: string;
-  /** The MQTT broker agents connect to. */
+  /** The plain MQTT listener: the hub's own link, and devices too with plainMqtt. */
   mqttUrl: string;
-  /** The device listener (`mqtts://`), when the hub has one. */
+  /** The device listener (`mqtts://`), when the broker is embedded. */
   mqttTlsUrl?: string;
-  /** `sha256:<hex>` of the hub's CA, which join tokens pin; set with the device listener. */
-  caFingerprint?: string;
+  /** `sha256:<hex>` of the hub's CA, which join tokens pin. */
+  caFingerprint: string;
+  /** The CLI config with an admin token: `<dataDir>/admin.yaml`. */
+  adminConfig: string;
   ingest: Ingest;
   stop(): Promise<void>;
 }
@@ -50,20 +57,59 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   };
 
   try {
+    const authority = await openAuthority(join(options.dataDir, 'pki'));
+    const serverNames = certificateNames(options);
+    const serverCertificate = await authority.issueServerCertificate(serverNames);
+    log.debug({ names: serverNames }, 'server certificate issued');
+
+    // Which certificate each enrolled device may use: the broker asks at every CONNECT.
+    const devices = new Informer(store, 'Device', {});
+    await devices.start();
+    stack.push(() => devices.stop());
+    const enrolledFingerprint = (name: string) => devices.get(undefined, name)?.status?.identity?.certificateFingerprint;
+
     let broker: EmbeddedBroker | undefined;
-    let authority: CertificateAuthority | undefined;
+    const hubPassword = randomBytes(24).toString('base64url');
     if (!options.mqttUrl) {
-      const tls = options.mqttTlsPort === undefined ? undefined : await deviceListener(options, options.mqttTlsPort, log);
-      authority = tls?.authority;
-      broker = await startEmbeddedBroker({ host: options.mqttHost, port: options.mqttPort, topics, log, ...(tls ? { tls: tls.listener } : {}) });
+      broker = await startEmbeddedBroker({
+        plain: { host: options.plainMqtt ? options.mqttHost : '127.0.0.1', port: options.mqttPort, open: options.plainMqtt },
+        hubPassword,
+        topics,
+        log,
+        tls: {
+          host: options.mqttHost,
+          port: options.mqttTlsPort,
+          certificatePem: serverCertificate.certificatePem,
+          keyPem: serverCertificate.keyPem,
+          caPem: authority.certificatePem,
+          enrolledFingerprint,
+          async authenticateWatcher(username, password) {
+            if (parseAccessToken(password)?.name !== username) return undefined;
+            return verifyAccessToken(password, await store.get('AccessToken', undefined, username)).name;
+          },
+        },
+      });
       stack.push(() => broker?.close());
-      if (authority) log.info({ port: broker.tlsPort, ca: authority.fingerprint }, "device listener ready; devices pin the hub's CA by this fingerprint");
+      const embedded = broker;
+      // A removed or re-enrolled device's session ends now, not at its next reconnect.
+      devices.onChange((event, previous) => {
+        const before = previous?.status?.identity?.certificateFingerprint;
+        const after = event.type === 'DELETED' ? undefined : event.object.status?.identity?.certificateFingerprint;
+        if (before !== undefined && before !== after) embedded.disconnectDevice(event.object.metadata.name);
+      });
+      log.info({ port: broker.tlsPort, ca: authority.fingerprint }, "device listener ready; devices pin the hub's CA by this fingerprint");
     }
     const mqttUrl = options.mqttUrl ?? broker?.url ?? '';
 
     // The link needs the ingest and the ingest needs the controllers: late-bound by closure.
     let ingest: Ingest | undefined;
-    const link = await HubLink.connect({ url: mqttUrl, topics, log, onMessage: (topic, payload) => ingest?.handle(topic, payload) });
+    const link = await HubLink.connect({
+      url: mqttUrl,
+      ...(broker ? { credentials: { username: HUB_USERNAME, password: hubPassword } } : {}),
+      topics,
+      log,
+      onMessage: (topic, payload) => ingest?.handle(topic, payload),
+    });
     stack.push(() => link.close());
 
     let fleet: FleetTopics | undefined;
@@ -107,20 +153,31 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         },
       }),
       logger: log,
+      access: {
+        authenticate: async (text) => verifyAccessToken(text, await store.get('AccessToken', undefined, parseAccessToken(text)?.name ?? '')),
+        authority,
+        mqttTlsPort: broker?.tlsPort ?? options.mqttTlsPort,
+        ...(options.advertiseUrl === undefined ? {} : { advertiseUrl: options.advertiseUrl }),
+        events,
+      },
+      https: serverCertificate,
     });
     await api.listen({ host: options.httpHost, port: options.httpPort });
     stack.push(() => api.close());
     const address = api.server.address();
     const port = typeof address === 'object' && address ? address.port : options.httpPort;
     const host = options.httpHost === '0.0.0.0' || options.httpHost === '::' ? '127.0.0.1' : options.httpHost;
-    const apiUrl = `http://${host}:${port}`;
-    log.info({ api: apiUrl, mqtt: mqttUrl, dataDir: options.dataDir }, 'hub started');
+    const apiUrl = `https://${host}:${port}`;
+    const admin = await ensureAdminAccess({ store, dataDir: options.dataDir, apiUrl, caPem: authority.certificatePem, contextName: hostname().toLowerCase() || 'flotilla' });
+    if (admin.created) log.info({ config: admin.path }, 'admin access written; use it with: export FLOTILLA_CONFIG=' + admin.path);
+    log.info({ api: apiUrl, mqtt: mqttUrl, mqtts: broker?.tlsPort, dataDir: options.dataDir }, 'hub started');
 
     return {
       apiUrl,
       mqttUrl,
       ...(broker?.tlsPort === undefined ? {} : { mqttTlsUrl: `mqtts://${isUnspecified(options.mqttHost) ? '127.0.0.1' : options.mqttHost}:${broker.tlsPort}` }),
-      ...(authority ? { caFingerprint: authority.fingerprint } : {}),
+      caFingerprint: authority.fingerprint,
+      adminConfig: admin.path,
       ingest,
       async stop() {
         await unwind();
@@ -133,17 +190,18 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   }
 }
 
-/** The CA (made on first start) and a fresh server certificate for this host's names. */
-async function deviceListener(
-  options: HubOptions,
-  port: number,
-  log: Logger,
-): Promise<{ authority: CertificateAuthority; listener: DeviceTlsListener }> {
-  const authority = await openAuthority(join(options.dataDir, 'pki'));
-  const names = [...new Set([hostname(), 'localhost', '127.0.0.1', ...(isUnspecified(options.mqttHost) ? [] : [options.mqttHost])])];
-  const server = await authority.issueServerCertificate(names);
-  log.debug({ names }, 'server certificate issued');
-  return { authority, listener: { port, certificatePem: server.certificatePem, keyPem: server.keyPem, caPem: authority.certificatePem } };
+/**
+ * Every name and address the hub may be reached at, for its server certificate: devices and
+ * the CLI check it against the address they dialled.
+ */
+function certificateNames(options: HubOptions): string[] {
+  const addresses = Object.values(networkInterfaces())
+    .flat()
+    .map((address) => address?.address)
+    .filter((address): address is string => address !== undefined && !address.startsWith('fe80:'));
+  const specific = [options.httpHost, options.mqttHost].filter((host) => !isUnspecified(host));
+  const advertised = options.advertiseUrl === undefined ? [] : [new URL(options.advertiseUrl).hostname.replace(/^\[|\]$/g, '')];
+  return [...new Set([hostname(), 'localhost', '127.0.0.1', '::1', ...addresses, ...specific, ...advertised])];
 }
 
 function isUnspecified(host: string): boolean {

@@ -5,12 +5,17 @@
 import { fastify, LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { CertificateAuthority } from '../auth/authority.js';
+import type { EventSink } from '../controllers/events.js';
 import type { Store } from '../store/store.js';
+import { installAuthentication, type Authenticate } from './auth.js';
 import type { DeviceLiveStatus } from './device-live.js';
 import { BODY_LIMIT_BYTES, handleError, handleNotFound } from './errors.js';
 import { registerApplyRoute } from './routes/apply.js';
 import { registerDeleteRoutes } from './routes/delete.js';
+import { registerCredentialRoutes } from './routes/credentials.js';
 import { registerDeviceRoutes } from './routes/devices.js';
+import { registerEnrolRoutes } from './routes/enroll.js';
 import { registerReadRoutes } from './routes/read.js';
 
 export interface ApiContext {
@@ -20,6 +25,18 @@ export interface ApiContext {
   /** Counters for `GET /api/v1/stats`: what the hub received, dropped and ignored. */
   stats?: () => Record<string, Record<string, number>>;
   logger: Logger;
+  /** Who may call, and what devices enrol against. */
+  access: {
+    authenticate: Authenticate;
+    authority: CertificateAuthority;
+    /** The broker's device listener port, handed to enrolled devices. */
+    mqttTlsPort: number;
+    /** The API URL join tokens send devices to; absent: the address the token's creator used. */
+    advertiseUrl?: string;
+    events?: EventSink;
+  };
+  /** The API's own certificate; absent only where a test drives the API in-process. */
+  https?: { certificatePem: string; keyPem: string };
 }
 
 /**
@@ -43,6 +60,7 @@ export function buildApi(ctx: ApiContext): FastifyInstance {
   // Typed as fastify's base logger so the instance is the plain `FastifyInstance` callers expect.
   const loggerInstance: FastifyBaseLogger = ctx.logger;
   const app = fastify({
+    ...(ctx.https ? { https: { cert: ctx.https.certificatePem, key: ctx.https.keyPem } } : {}),
     loggerInstance,
     logController: new QuietRequestLog(),
     bodyLimit: BODY_LIMIT_BYTES,
@@ -56,11 +74,15 @@ export function buildApi(ctx: ApiContext): FastifyInstance {
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
 
+  installAuthentication(app, ctx.access.authenticate);
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/api/v1/stats', async () => ctx.stats?.() ?? {});
   registerReadRoutes(app, ctx.store, liveOf);
   registerApplyRoute(app, ctx.store);
   registerDeleteRoutes(app, ctx.store, liveOf);
   registerDeviceRoutes(app, ctx.store, liveOf);
+  const { authority, mqttTlsPort, advertiseUrl, events } = ctx.access;
+  registerCredentialRoutes(app, { store: ctx.store, caFingerprint: authority.fingerprint, ...(advertiseUrl === undefined ? {} : { advertiseUrl }) });
+  registerEnrolRoutes(app, { store: ctx.store, authority, mqttTlsPort, ...(events ? { events } : {}) });
   return app;
 }

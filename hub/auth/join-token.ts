@@ -9,46 +9,37 @@
  *
  *   flotilla1.<base64url JSON {hub, ca, id}>.<base64url secret>
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { FlotillaError } from '../../shared/errors.js';
+import type { JoinToken, Labels } from '../../shared/objects.js';
+import { matchesHash, newSecret, SECRET_BYTES, secretHash } from './secret-hash.js';
 
 export const TOKEN_PREFIX = 'flotilla1';
-const SECRET_BYTES = 32;
 const FINGERPRINT = /^sha256:[0-9a-f]{64}$/;
 const TOKEN_ID = /^[0-9a-z]{6,32}$/;
+/** Devices a token's status names: the latest enrolments, enough to trace a leaked token. */
+const DEVICES_KEPT = 20;
 
 /** What a token tells the device. */
 export interface JoinTokenClaims {
-  /** The hub's broker for agents, `mqtts://hub.example:8883`. */
+  /** The hub's API, `https://hub.example:7080`, where the device enrols. */
   hub: string;
   /** `sha256:<hex>` of the hub CA certificate's DER bytes. */
   ca: string;
   id: string;
 }
 
-/** What the hub keeps of a token: never the secret itself. */
-export interface JoinTokenRecord {
-  id: string;
-  /** `sha256:<hex>` of the secret. */
-  secretHash: string;
-  labels: Record<string, string>;
-  /** ISO time after which the token is refused; absent: never expires. */
-  expiresAt?: string;
-  /** Enrolments it still allows; absent: unlimited. */
-  usesLeft?: number;
-  revoked: boolean;
-}
-
 export interface NewJoinToken {
   /** The text to hand to the device, shown once. */
   text: string;
-  record: JoinTokenRecord;
+  /** What the hub stores: named by the id, holding a hash of the secret. */
+  object: JoinToken;
 }
 
 export function createJoinToken(options: {
   hub: string;
   caFingerprint: string;
-  labels?: Record<string, string>;
+  labels?: Labels;
   ttlMs?: number;
   uses?: number;
   now?: number;
@@ -57,19 +48,19 @@ export function createJoinToken(options: {
     throw new FlotillaError('Invalid', `a CA fingerprint must be sha256:<64 hex digits>, got "${options.caFingerprint}"`);
   }
   if (options.uses !== undefined && (!Number.isInteger(options.uses) || options.uses < 1)) {
-    throw new FlotillaError('Invalid', `--uses must be a whole number of at least 1, got ${options.uses}`);
+    throw new FlotillaError('Invalid', `--uses must be a whole number of at least 1, got ${options.uses}`, { details: [{ field: 'uses', message: 'must be a whole number of at least 1' }] });
   }
   if (options.ttlMs !== undefined && !(options.ttlMs > 0)) {
-    throw new FlotillaError('Invalid', `--ttl must be longer than zero`);
+    throw new FlotillaError('Invalid', `--ttl must be longer than zero`, { details: [{ field: 'ttlSeconds', message: 'must be more than zero' }] });
   }
   const id = randomBytes(6).toString('hex');
-  const secret = randomBytes(SECRET_BYTES);
+  const secret = newSecret();
   const claims: JoinTokenClaims = { hub: options.hub, ca: options.caFingerprint, id };
   const text = `${TOKEN_PREFIX}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${secret.toString('base64url')}`;
-  const record: JoinTokenRecord = { id, secretHash: hashOf(secret), labels: { ...options.labels }, revoked: false };
-  if (options.ttlMs !== undefined) record.expiresAt = new Date((options.now ?? Date.now()) + options.ttlMs).toISOString();
-  if (options.uses !== undefined) record.usesLeft = options.uses;
-  return { text, record };
+  const spec: JoinToken['spec'] = { secretHash: secretHash(secret), labels: { ...options.labels } };
+  if (options.ttlMs !== undefined) spec.expiresAt = new Date((options.now ?? Date.now()) + options.ttlMs).toISOString();
+  if (options.uses !== undefined) spec.uses = options.uses;
+  return { text, object: { apiVersion: 'flotilla.io/v1', kind: 'JoinToken', metadata: { name: id }, spec, status: { used: 0 } } };
 }
 
 /** The claims and secret of a token's text; an Invalid error saying what is wrong with it otherwise. */
@@ -94,31 +85,29 @@ export function parseJoinToken(text: string): { claims: JoinTokenClaims; secret:
 }
 
 /**
- * Checks a presented secret against the token's record at `now`, and returns the record as
- * it stands after this enrolment (one use fewer). Refusals say why and what to do.
+ * Checks a presented secret against the stored token at `now`, and returns the token as it
+ * stands after `device` enrolled with it (one use more). Refusals say why and what to do.
  */
-export function redeemJoinToken(record: JoinTokenRecord | undefined, presented: { id: string; secret: Buffer }, now: number = Date.now()): JoinTokenRecord {
+export function redeemJoinToken(
+  token: JoinToken | undefined,
+  presented: { id: string; secret: Buffer },
+  device: string,
+  now: number = Date.now(),
+): JoinToken {
   const askAgain = 'ask an administrator for a new one: flotilla token create';
-  if (record === undefined || !sameHash(record.secretHash, hashOf(presented.secret))) {
+  if (token === undefined || !matchesHash(token.spec.secretHash, presented.secret)) {
     // One answer for an unknown id and a wrong secret: which one it was helps only a guesser.
     throw new FlotillaError('Unauthorized', `join token ${presented.id} is not known to this hub`, { hint: askAgain });
   }
-  if (record.revoked) throw new FlotillaError('Forbidden', `join token ${record.id} was revoked`, { hint: askAgain });
-  if (record.expiresAt !== undefined && now >= Date.parse(record.expiresAt)) {
-    throw new FlotillaError('Forbidden', `join token ${record.id} expired at ${record.expiresAt}`, { hint: askAgain });
+  const id = token.metadata.name;
+  if (token.spec.revoked === true) throw new FlotillaError('Forbidden', `join token ${id} was revoked`, { hint: askAgain });
+  if (token.spec.expiresAt !== undefined && now >= Date.parse(token.spec.expiresAt)) {
+    throw new FlotillaError('Forbidden', `join token ${id} expired at ${token.spec.expiresAt}`, { hint: askAgain });
   }
-  if (record.usesLeft !== undefined && record.usesLeft < 1) {
-    throw new FlotillaError('Forbidden', `join token ${record.id} has been used up`, { hint: askAgain });
+  const used = token.status?.used ?? 0;
+  if (token.spec.uses !== undefined && used >= token.spec.uses) {
+    throw new FlotillaError('Forbidden', `join token ${id} has been used up (${token.spec.uses} of ${token.spec.uses})`, { hint: askAgain });
   }
-  return record.usesLeft === undefined ? record : { ...record, usesLeft: record.usesLeft - 1 };
-}
-
-function hashOf(secret: Buffer): string {
-  return `sha256:${createHash('sha256').update(secret).digest('hex')}`;
-}
-
-function sameHash(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
+  const devices = [...(token.status?.devices ?? []), device].slice(-DEVICES_KEPT);
+  return { ...token, status: { used: used + 1, lastUsedAt: new Date(now).toISOString(), devices } };
 }

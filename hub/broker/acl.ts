@@ -1,8 +1,9 @@
 /**
  * Who may publish and subscribe where. An agent's MQTT client id names its device, and the
  * device may only touch its own subtree: publish its uplink channels, subscribe its desired
- * state. Other clients (the hub, dashboards, mosquitto_sub) may read anything, publish
- * desired state and fleet topics, and never speak for a device.
+ * state. The hub (and, on a development listener, any other client) may read anything,
+ * publish desired state and fleet topics, and never speak for a device. A watcher reads the
+ * public fleet topics and nothing else: desired states may carry a device's secrets.
  */
 import { AGENT_PUBLISHED_CHANNELS, deviceOfClientId, type Topics } from '../../shared/topics.js';
 
@@ -33,4 +34,16 @@ export function subscribeDenial(topics: Topics, clientId: string, filter: string
   if (device === undefined) return undefined;
   if (filter === topics.device(device, 'desired')) return undefined;
   return `device ${device} may only subscribe to ${topics.device(device, 'desired')}`;
+}
+
+/** Why a watcher may not publish: it never may. */
+export function watcherPublishDenial(name: string, topic: string): string {
+  return `watcher ${name} may not publish (${topic}); watchers read the fleet topics only`;
+}
+
+/** Why a watcher's subscription is refused, or undefined when it stays within the fleet topics. */
+export function watcherSubscribeDenial(topics: Topics, name: string, filter: string): string | undefined {
+  const fleet = `${topics.prefix}/fleet`;
+  if (filter === `${fleet}/#` || filter.startsWith(`${fleet}/`)) return undefined;
+  return `watcher ${name} may only subscribe under ${fleet}/#`;
 }

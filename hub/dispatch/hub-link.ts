@@ -20,9 +20,17 @@ export class HubLink implements DesiredPublisher {
     this.#log = log;
   }
 
-  static async connect(options: { url: string; topics: Topics; log: Logger; onMessage: (topic: string, payload: Buffer) => void }): Promise<HubLink> {
+  static async connect(options: {
+    url: string;
+    /** User name and password on a broker that asks for them (the embedded one always does). */
+    credentials?: { username: string; password: string };
+    topics: Topics;
+    log: Logger;
+    onMessage: (topic: string, payload: Buffer) => void;
+  }): Promise<HubLink> {
     const { topics, log } = options;
     const client = await mqtt.connectAsync(options.url, {
+      ...options.credentials,
       clientId: `flotilla-hub-${process.pid}`,
       clean: true,
       reconnectPeriod: 1_000,

@@ -8,6 +8,7 @@ import type { FieldError } from '../../../shared/errors.js';
 import { DEFAULT_NAMESPACE, KINDS, isKind } from '../../../shared/objects.js';
 import type { AnyObject, Kind } from '../../../shared/objects.js';
 import type { Store } from '../../store/store.js';
+import { adminOnlyKinds, requireRole } from '../auth.js';
 import { withLiveStatus } from '../device-live.js';
 import type { LiveStatusLookup } from '../device-live.js';
 import { clusterObjectResource, namespacedResource, objectName } from '../resources.js';
@@ -110,7 +111,10 @@ export function registerDeleteRoutes(app: FastifyInstance, store: Store, liveOf:
     },
   );
 
-  app.post<{ Body: { items: unknown[] } }>('/api/v1/delete', { schema: { body: deleteBodySchema } }, async (request) => ({
-    items: await deleteReferences(store, parseReferences(request.body.items)),
-  }));
+  app.post<{ Body: { items: unknown[] } }>('/api/v1/delete', { schema: { body: deleteBodySchema } }, async (request) => {
+    const references = parseReferences(request.body.items);
+    const adminOnly = adminOnlyKinds(references.map((reference) => reference.kind));
+    if (adminOnly.length > 0) requireRole(request, 'admin', `delete ${adminOnly.map((kind) => KINDS[kind].plural).join(', ')}`);
+    return { items: await deleteReferences(store, references) };
+  });
 }

@@ -2,8 +2,20 @@
 import { defaultHubOptions } from '../../config.js';
 import type { HubOptions } from '../../config.js';
 import { usageError } from '../errors.js';
-import { logLevel, mqttUrl, nonEmpty, port, seconds, setting, topicPrefix } from './values.js';
-import type { Env } from './values.js';
+import { invalidSetting, logLevel, mqttUrl, nonEmpty, port, seconds, setting, topicPrefix } from './values.js';
+import type { Env, Setting } from './values.js';
+
+/** The API's address as devices reach it: https, no path. */
+function httpsUrl(s: Setting): string {
+  let url: URL;
+  try {
+    url = new URL(s.value);
+  } catch {
+    throw invalidSetting(s, 'not a URL (write https://hub.example:7080)');
+  }
+  if (url.protocol !== 'https:' || url.pathname !== '/') throw invalidSetting(s, 'must be https://host[:port] with no path');
+  return url.origin;
+}
 
 export interface HubFlags {
   dataDir?: string;
@@ -13,6 +25,8 @@ export interface HubFlags {
   mqttPort?: string;
   mqttTlsPort?: string;
   mqttUrl?: string;
+  plainMqtt?: boolean;
+  advertiseUrl?: string;
   topicPrefix?: string;
   notReadyAfter?: string;
   offlineAfter?: string;
@@ -27,13 +41,15 @@ export function resolveHubOptions(flags: HubFlags, env: Env = process.env): HubO
     httpPort: port(setting('--port', flags.port, env, 'FLOTILLA_PORT'), d.httpPort),
     mqttHost: nonEmpty(setting('--mqtt-host', flags.mqttHost, env), d.mqttHost),
     mqttPort: port(setting('--mqtt-port', flags.mqttPort, env, 'FLOTILLA_MQTT_PORT'), d.mqttPort),
+    mqttTlsPort: port(setting('--mqtt-tls-port', flags.mqttTlsPort, env, 'FLOTILLA_MQTT_TLS_PORT'), d.mqttTlsPort),
+    plainMqtt: flags.plainMqtt === true || env['FLOTILLA_PLAIN_MQTT'] === '1' || env['FLOTILLA_PLAIN_MQTT'] === 'true',
     topicPrefix: topicPrefix(setting('--topic-prefix', flags.topicPrefix, env), d.topicPrefix),
     notReadyAfterSeconds: seconds(setting('--not-ready-after', flags.notReadyAfter, env), d.notReadyAfterSeconds),
     offlineAfterSeconds: seconds(setting('--offline-after', flags.offlineAfter, env), d.offlineAfterSeconds),
     logLevel: logLevel(setting('--log-level', flags.logLevel, env, 'FLOTILLA_LOG_LEVEL'), d.logLevel),
   };
-  const tlsPort = setting('--mqtt-tls-port', flags.mqttTlsPort, env, 'FLOTILLA_MQTT_TLS_PORT');
-  if (tlsPort !== undefined) options.mqttTlsPort = port(tlsPort, 0);
+  const advertise = setting('--advertise-url', flags.advertiseUrl, env, 'FLOTILLA_ADVERTISE_URL');
+  if (advertise !== undefined) options.advertiseUrl = httpsUrl(advertise);
   const external = mqttUrl(setting('--mqtt-url', flags.mqttUrl, env, 'FLOTILLA_MQTT_URL'), undefined);
   if (external !== undefined) options.mqttUrl = external;
   if (options.offlineAfterSeconds < options.notReadyAfterSeconds) {
