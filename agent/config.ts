@@ -25,6 +25,10 @@ export interface AgentOptions {
   /** Full resync with the runtime even when nothing was signalled. */
   resyncSeconds: number;
   logLevel: string;
+  /** A join token: on first start the agent enrols with it and keeps the identity it gets. */
+  token?: string;
+  /** The hub's CA (PEM file) from an install bundle, used at enrolment instead of fetching it. */
+  caFile?: string;
   /** The firmware profile these settings came from, with what it keeps back for the system. */
   profile?: { name: string; reserved: { cpuMillis: number; memoryBytes: number } };
 }

@@ -25,6 +25,8 @@ import { TypedEmitter } from '../shared/typed-emitter.js';
 
 export interface LinkOptions {
   url: string;
+  /** Mutual TLS with the device's own certificate, trusting the hub's CA only. */
+  tls?: { keyPem: string; certificatePem: string; caPem: string };
   device: string;
   topics: Topics;
   /** bdSeq of the first session; each reconnect uses the next one. */
@@ -88,10 +90,19 @@ export class AgentLink extends TypedEmitter<LinkEvents> {
       queueQoSZero: false,
       will: { topic: topics.device(device, 'death'), payload: this.#deathPayload(false), qos: 1, retain: false },
       manualConnect: true,
+      ...(options.tls ? { key: options.tls.keyPem, cert: options.tls.certificatePem, ca: options.tls.caPem, rejectUnauthorized: true } : {}),
     });
     this.#client.on('connect', () => this.#onConnect());
     this.#client.on('close', () => this.#onClose());
-    this.#client.on('error', (error) => options.log.warn({ err: error.message }, 'MQTT link error'));
+    this.#client.on('error', (error) => {
+      const code = (error as { code?: unknown }).code;
+      if (code === 4 || code === 5) {
+        // The broker knows this device and says no: removed from the fleet, or enrolled again elsewhere.
+        options.log.error({ err: error.message }, "the hub refused this device's credentials: it may have been removed from the fleet. To join again, remove the identity directory in the state directory and start with a new join token");
+        return;
+      }
+      options.log.warn({ err: error.message }, 'MQTT link error');
+    });
     this.#client.on('message', (topic, payload) => this.#onMessage(topic, payload));
   }
 

@@ -3,11 +3,14 @@
  * It starts the pods it remembers before the hub is reachable, so a device that reboots
  * offline runs its workload again.
  */
+import { readFileSync } from 'node:fs';
 import { arch, cpus, hostname, platform, release, totalmem } from 'node:os';
 import { createLogger, type Logger } from '../shared/log.js';
 import type { BirthMessage, CapacityMessage, StatusReportMessage } from '../shared/proto/codec.js';
 import { Topics, deviceNameProblem } from '../shared/topics.js';
 import type { AgentOptions } from './config.js';
+import { enrol } from './enrolment.js';
+import { identityDir, loadIdentity, saveIdentity, type DeviceIdentity } from './identity.js';
 import { HeartbeatSampler, type HeartbeatSource } from './heartbeat.js';
 import { AgentLink } from './link.js';
 import { Reconciler } from './reconciler/reconciler.js';
@@ -52,9 +55,12 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
   const engine = await engineInfo(runtime, log);
   const capacity = parts.capacity ?? allocatable({ cpuMillis: cpus().length * 1000, memoryBytes: totalmem(), pods: MAX_PODS }, options.profile?.reserved);
 
+  const identity = await establishIdentity(options, log);
+  const hubUrl = identity?.mqttUrl ?? options.hubUrl;
   const topics = new Topics(options.topicPrefix);
   const link = new AgentLink({
-    url: options.hubUrl,
+    url: hubUrl,
+    ...(identity ? { tls: identity } : {}),
     device: options.name,
     topics,
     firstBdSeq,
@@ -127,7 +133,7 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
   }, options.heartbeatSeconds * 1000);
   link.on('connected', () => void beat().catch(() => undefined));
 
-  log.info({ hub: options.hubUrl, engine: `${engine.name} ${engine.version}`, endpoint }, 'agent started');
+  log.info({ hub: hubUrl, engine: `${engine.name} ${engine.version}`, endpoint }, 'agent started');
   return {
     get connected() {
       return link.connected;
@@ -142,6 +148,31 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
       log.info('agent stopped; its containers keep running');
     },
   };
+}
+
+/**
+ * The identity kept from an earlier enrolment, or a new one from the join token; none without
+ * a token (a development hub's plain listener). A device keeps its first identity: a token
+ * given again later is not used.
+ */
+async function establishIdentity(options: AgentOptions, log: Logger): Promise<DeviceIdentity | undefined> {
+  const kept = loadIdentity(options.stateDir);
+  if (kept !== undefined) {
+    if (kept.device !== options.name) {
+      throw new Error(
+        `this device enrolled as ${kept.device}, not ${options.name}: start it with --name ${kept.device}, or remove ${identityDir(options.stateDir)} and enrol again with a new join token`,
+      );
+    }
+    if (options.token !== undefined) log.debug('already enrolled; the join token is not needed any more');
+    return kept;
+  }
+  if (options.token === undefined) return undefined;
+  log.info({ device: options.name }, 'enrolling with the join token');
+  const caPem = options.caFile === undefined ? undefined : readFileSync(options.caFile, 'utf8');
+  const identity = await enrol({ token: options.token, device: options.name, labels: options.labels, ...(caPem ? { caPem } : {}), log });
+  saveIdentity(options.stateDir, identity);
+  log.info({ device: identity.device, broker: identity.mqttUrl }, 'enrolled: this device has its own certificate now');
+  return identity;
 }
 
 /** Waits for the engine: on boot the agent may come up before Docker or Podman. */

@@ -12,22 +12,14 @@
 import { randomBytes } from 'node:crypto';
 import { FlotillaError } from '../../shared/errors.js';
 import type { JoinToken, Labels } from '../../shared/objects.js';
-import { matchesHash, newSecret, SECRET_BYTES, secretHash } from './secret-hash.js';
+import { JOIN_TOKEN_PREFIX, type JoinTokenClaims } from '../../shared/join-token.js';
+import { matchesHash, newSecret, secretHash } from './secret-hash.js';
 
-export const TOKEN_PREFIX = 'flotilla1';
+export { parseJoinToken, type JoinTokenClaims } from '../../shared/join-token.js';
+
 const FINGERPRINT = /^sha256:[0-9a-f]{64}$/;
-const TOKEN_ID = /^[0-9a-z]{6,32}$/;
 /** Devices a token's status names: the latest enrolments, enough to trace a leaked token. */
 const DEVICES_KEPT = 20;
-
-/** What a token tells the device. */
-export interface JoinTokenClaims {
-  /** The hub's API, `https://hub.example:7080`, where the device enrols. */
-  hub: string;
-  /** `sha256:<hex>` of the hub CA certificate's DER bytes. */
-  ca: string;
-  id: string;
-}
 
 export interface NewJoinToken {
   /** The text to hand to the device, shown once. */
@@ -56,32 +48,11 @@ export function createJoinToken(options: {
   const id = randomBytes(6).toString('hex');
   const secret = newSecret();
   const claims: JoinTokenClaims = { hub: options.hub, ca: options.caFingerprint, id };
-  const text = `${TOKEN_PREFIX}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${secret.toString('base64url')}`;
+  const text = `${JOIN_TOKEN_PREFIX}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${secret.toString('base64url')}`;
   const spec: JoinToken['spec'] = { secretHash: secretHash(secret), labels: { ...options.labels } };
   if (options.ttlMs !== undefined) spec.expiresAt = new Date((options.now ?? Date.now()) + options.ttlMs).toISOString();
   if (options.uses !== undefined) spec.uses = options.uses;
   return { text, object: { apiVersion: 'flotilla.io/v1', kind: 'JoinToken', metadata: { name: id }, spec, status: { used: 0 } } };
-}
-
-/** The claims and secret of a token's text; an Invalid error saying what is wrong with it otherwise. */
-export function parseJoinToken(text: string): { claims: JoinTokenClaims; secret: Buffer } {
-  const hint = 'copy the whole token printed by `flotilla token create`; it starts with flotilla1.';
-  const parts = text.trim().split('.');
-  if (parts[0] !== TOKEN_PREFIX) throw new FlotillaError('Invalid', 'this is not a Flotilla join token', { hint });
-  if (parts.length !== 3) throw new FlotillaError('Invalid', 'the join token is cut short or has extra parts', { hint });
-  let claims: unknown;
-  try {
-    claims = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8'));
-  } catch {
-    throw new FlotillaError('Invalid', 'the join token is damaged: its claims cannot be read', { hint });
-  }
-  const { hub, ca, id } = (claims ?? {}) as Partial<Record<keyof JoinTokenClaims, unknown>>;
-  if (typeof hub !== 'string' || typeof ca !== 'string' || !FINGERPRINT.test(ca) || typeof id !== 'string' || !TOKEN_ID.test(id)) {
-    throw new FlotillaError('Invalid', 'the join token is damaged: it does not name a hub, a CA fingerprint and an id', { hint });
-  }
-  const secret = Buffer.from(parts[2] ?? '', 'base64url');
-  if (secret.length !== SECRET_BYTES) throw new FlotillaError('Invalid', 'the join token is damaged: its secret is the wrong length', { hint });
-  return { claims: { hub, ca, id }, secret };
 }
 
 /**

@@ -4,8 +4,10 @@
  * to guess.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { JOIN_TOKEN_SECRET_BYTES } from '../../shared/join-token.js';
 
-export const SECRET_BYTES = 32;
+/** As long as a join token's secret: every secret the hub hands out is this strong. */
+export const SECRET_BYTES = JOIN_TOKEN_SECRET_BYTES;
 
 export function newSecret(): Buffer {
   return randomBytes(SECRET_BYTES);

@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import type { AgentOptions } from '../../../agent/config.js';
 import { isFlotillaError } from '../../../shared/errors.js';
+import { parseJoinToken } from '../../../shared/join-token.js';
 import { parseLabelList } from '../../../shared/labels.js';
 import { DEVICE_NAME_MAX, deviceNameProblem } from '../../../shared/topics.js';
 import { invalidSetting, logLevel, mqttUrl, nonEmpty, seconds, setting, topicPrefix } from './values.js';
@@ -12,6 +13,8 @@ import type { Env, Setting } from './values.js';
 
 export interface AgentFlags {
   hub?: string;
+  token?: string;
+  caFile?: string;
   profile?: string;
   name?: string;
   labels?: string;
@@ -58,6 +61,17 @@ function labels(s: Setting | undefined, fallback: Record<string, string>): Recor
   }
 }
 
+/** A token that cannot be read is refused now, not after the agent started. */
+function joinToken(s: Setting): string {
+  try {
+    parseJoinToken(s.value);
+  } catch (error) {
+    if (!isFlotillaError(error)) throw error;
+    throw invalidSetting({ ...s, value: `${s.value.slice(0, 12)}…` }, `${error.message} (${error.hint ?? ''})`);
+  }
+  return s.value.trim();
+}
+
 export type AgentDefaults = Omit<AgentOptions, 'name'>;
 
 export function resolveAgentOptions(flags: AgentFlags, d: AgentDefaults, env: Env = process.env, host: string = hostname()): AgentOptions {
@@ -81,6 +95,10 @@ export function resolveAgentOptions(flags: AgentFlags, d: AgentDefaults, env: En
   if (endpoint !== undefined) options.runtimeEndpoint = nonEmpty(endpoint, '');
   else if (d.runtimeEndpoint !== undefined) options.runtimeEndpoint = d.runtimeEndpoint;
   if (d.profile !== undefined) options.profile = d.profile;
+  const token = setting('--token', flags.token, env, 'FLOTILLA_JOIN_TOKEN');
+  if (token !== undefined) options.token = joinToken(token);
+  const caFile = setting('--ca-file', flags.caFile, env, 'FLOTILLA_CA_FILE');
+  if (caFile !== undefined) options.caFile = nonEmpty(caFile, '');
   if (options.maxBackoffSeconds < options.backoffSeconds) {
     throw invalidSetting(
       { flag: '--max-backoff', value: String(options.maxBackoffSeconds) },
