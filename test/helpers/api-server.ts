@@ -1,6 +1,8 @@
 /**
  * A hub API on a real LevelDB store in a temporary directory, for API and CLI tests:
  * `createTestApi` for fastify's inject, `startApiServer` listening on an ephemeral port.
+ * Its authentication is the real one, with an admin token made for the test: requests made
+ * with `inject` carry it unless they set their own `authorization`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +10,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApi } from '../../hub/api/server.js';
+import { createAccessToken, parseAccessToken, verifyAccessToken } from '../../hub/auth/access-token.js';
+import { openAuthority } from '../../hub/auth/authority.js';
 import { openStore } from '../../hub/store/index.js';
 import type { Store } from '../../hub/store/store.js';
 import type { DeviceUsage } from '../../shared/objects.js';
@@ -17,6 +21,8 @@ export interface TestApi {
   store: Store;
   /** Heartbeat figures the API merges into device reads; tests fill it. */
   usage: Map<string, DeviceUsage>;
+  /** A bearer token with the admin role. */
+  adminToken: string;
   close(): Promise<void>;
 }
 
@@ -24,14 +30,33 @@ export async function createTestApi(): Promise<TestApi> {
   const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-api-'));
   const store = await openStore('level', { dataDir });
   const usage = new Map<string, DeviceUsage>();
-  const app = buildApi({ store, deviceLive: (name) => {
-    const figures = usage.get(name);
-    return figures ? { usage: figures } : undefined;
-  }, logger: pino({ level: 'silent' }) });
+  const authority = await openAuthority(join(dataDir, 'pki'));
+  const admin = createAccessToken({ name: 'admin', role: 'admin' });
+  await store.create(admin.object);
+  const app = buildApi({
+    store,
+    deviceLive: (name) => {
+      const figures = usage.get(name);
+      return figures ? { usage: figures } : undefined;
+    },
+    logger: pino({ level: 'silent' }),
+    access: {
+      authenticate: async (text) => verifyAccessToken(text, await store.get('AccessToken', undefined, parseAccessToken(text)?.name ?? '')),
+      authority,
+      mqttTlsPort: 8883,
+    },
+  });
+  const inject = app.inject.bind(app);
+  // fastify's inject is overloaded (options object, URL string, chain); tests use the object form.
+  app.inject = ((options: object) => {
+    const headers = { authorization: `Bearer ${admin.text}`, ...(options as { headers?: Record<string, string> }).headers };
+    return inject({ ...options, headers } as never);
+  }) as typeof app.inject;
   return {
     app,
     store,
     usage,
+    adminToken: admin.text,
     async close() {
       await app.close();
       await store.close();

@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
+import { existsSync } from 'node:fs';
 import { Child, freePort, waitFor as poll } from '../../scripts/bench/processes.js';
+import { adminAccess, call, type HubAccess } from './hub-access.js';
 import { ensurePodmanService, ensureTestImage, removeDeviceContainers, TEST_IMAGE } from './podman.js';
 
 export { freePort };
@@ -32,9 +34,16 @@ function cliProcess(args: string[], env: NodeJS.ProcessEnv = {}): Child {
 }
 
 export interface HubProcess {
+  /** `https://127.0.0.1:<port>` */
   apiUrl: string;
+  /** The plain listener: open to devices without credentials unless the hub is `secure`. */
   mqttUrl: string;
+  /** The device listener, `mqtts://127.0.0.1:<port>`. */
+  mqttTlsUrl: string;
   dataDir: string;
+  /** The CLI config the hub wrote, with its CA and an admin token. */
+  adminConfig: string;
+  admin: HubAccess;
   process: Child;
   stop(): Promise<void>;
 }
@@ -45,12 +54,19 @@ export interface HubProcessOptions {
   dataDir?: string;
   httpPort?: number;
   mqttPort?: number;
+  /**
+   * Devices only over TLS with enrolled certificates, as a production hub runs. Otherwise the
+   * plain listener is open to agents started without a token (development mode), which is
+   * what most tests need.
+   */
+  secure?: boolean;
 }
 
 export async function startHub(t: Test, options: HubProcessOptions = {}): Promise<HubProcess> {
   const dataDir = options.dataDir ?? (await tempDir(t, 'hub'));
   const httpPort = options.httpPort ?? (await freePort());
   const mqttPort = options.mqttPort ?? (await freePort());
+  const mqttTlsPort = await freePort();
   const proc = cliProcess([
     'hub',
     '--data-dir', dataDir,
@@ -58,18 +74,31 @@ export async function startHub(t: Test, options: HubProcessOptions = {}): Promis
     '--port', String(httpPort),
     '--mqtt-host', '127.0.0.1',
     '--mqtt-port', String(mqttPort),
+    '--mqtt-tls-port', String(mqttTlsPort),
+    ...(options.secure ? [] : ['--plain-mqtt']),
     '--not-ready-after', String(options.notReadyAfterSeconds ?? 4),
     '--offline-after', String(options.offlineAfterSeconds ?? 8),
     '--log-level', 'debug',
   ]);
   t.teardown(() => proc.stop());
-  const apiUrl = `http://127.0.0.1:${httpPort}`;
-  await waitFor(`the hub to answer at ${apiUrl}`, async () => {
+  const apiUrl = `https://127.0.0.1:${httpPort}`;
+  const adminConfig = join(dataDir, 'admin.yaml');
+  const admin = await waitFor(`the hub to answer at ${apiUrl}`, async () => {
     if (!proc.running) throw new Error(`hub exited:\n${proc.output}`);
-    const response = await fetch(`${apiUrl}/healthz`);
-    return response.ok;
+    if (!existsSync(adminConfig)) return undefined;
+    const access = adminAccess(adminConfig);
+    return (await call(access, 'GET', '/healthz').catch(() => undefined))?.status === 200 ? access : undefined;
   });
-  return { apiUrl, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, dataDir, process: proc, stop: () => proc.stop() };
+  return {
+    apiUrl,
+    mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+    mqttTlsUrl: `mqtts://127.0.0.1:${mqttTlsPort}`,
+    dataDir,
+    adminConfig,
+    admin,
+    process: proc,
+    stop: () => proc.stop(),
+  };
 }
 
 export interface AgentProcess {
@@ -85,6 +114,8 @@ export interface AgentProcessOptions {
   labels?: string;
   stateDir?: string;
   backoffSeconds?: number;
+  /** A join token: the agent enrols with it and connects over TLS with its own certificate. */
+  token?: string;
   /** More `flotilla agent` flags, after the ones above. */
   flags?: string[];
 }
@@ -115,6 +146,7 @@ export async function startAgent(t: Test, hub: HubProcess, options: AgentProcess
     '--max-backoff', '8',
     '--resync', '5',
     '--log-level', 'debug',
+    ...(options.token ? ['--token', options.token] : []),
     ...(options.flags ?? []),
   ]);
   t.teardown(async () => {
@@ -135,12 +167,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `flotilla <args>` against the hub, with optional standard input. */
-export function cli(hub: Pick<HubProcess, 'apiUrl'> | undefined, args: string[], stdin?: string): Promise<CliResult> {
+/**
+ * Runs `flotilla <args>` against the hub as its admin (the hub's admin.yaml), with optional
+ * standard input. A bare `{apiUrl}` points the CLI at an address with no credentials.
+ */
+export function cli(hub: (Pick<HubProcess, 'apiUrl'> & Partial<Pick<HubProcess, 'adminConfig'>>) | undefined, args: string[], stdin?: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const target = hub === undefined ? {} : hub.adminConfig !== undefined ? { FLOTILLA_CONFIG: hub.adminConfig } : { FLOTILLA_SERVER: hub.apiUrl };
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
       cwd: REPO,
-      env: { ...process.env, ...(hub ? { FLOTILLA_SERVER: hub.apiUrl } : {}) },
+      // A user's own config never leaks into a test.
+      env: { ...process.env, FLOTILLA_CONFIG: join(tmpdir(), 'flotilla-no-config.yaml'), FLOTILLA_SERVER: undefined, FLOTILLA_TOKEN: undefined, ...target, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -159,10 +196,16 @@ export async function getJson<T = { items: Record<string, any>[] }>(hub: HubProc
   return JSON.parse(result.stdout) as T;
 }
 
-/** The API's JSON for a path, for checks that need no CLI. */
-export async function api<T = any>(hub: Pick<HubProcess, 'apiUrl'>, path: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(`${hub.apiUrl}${path}`, init);
-  return (await response.json()) as T;
+/** The API's JSON for a path, as the admin, for checks that need no CLI. */
+export async function api<T = any>(hub: Pick<HubProcess, 'admin'>, path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  return (await call<T>(hub.admin, init.method ?? 'GET', path, init.body)).body;
+}
+
+/** A join token from the hub (`flotilla token create`), with these flags. */
+export async function joinToken(hub: HubProcess, flags: string[] = []): Promise<string> {
+  const made = await cli(hub, ['token', 'create', ...flags]);
+  if (made.code !== 0) throw new Error(`flotilla token create failed: ${made.stderr}`);
+  return made.stdout.trim();
 }
 
 /** The state a device is in (Ready, NotReady, Offline), as `flotilla get devices` shows it. */

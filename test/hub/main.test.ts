@@ -71,7 +71,7 @@ t.test('a device enrols with a join token, gets the token labels, connects with 
   const tls = { ca: enrolled.body.ca, cert: enrolled.body.certificate, key: enrolled.keyPem };
   const session = await connectDevice(t, enrolled.body.mqttUrl, 'cam-7', tls);
   if (session instanceof Error) throw session;
-  const closed = new Promise((resolve) => session.once('close', resolve));
+  const closed = new Promise<void>((resolve) => session.once('close', () => resolve()));
   const removed = await call(admin, 'DELETE', '/api/v1/devices/cam-7');
   t.equal(removed.status, 200);
   await closed;

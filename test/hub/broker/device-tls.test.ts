@@ -115,7 +115,7 @@ t.test('a removed device is cut off at once', async (t) => {
   const b = await brokerWithDevices(t);
   const device = await connectTls(t, b.broker.tlsPort ?? 0, agentClientId('cam-7'), { ca: b.ca.certificatePem, ...(await credentials(b, 'cam-7')) });
   if (device instanceof Error) throw device;
-  const closed = new Promise((resolve) => device.once('close', resolve));
+  const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
   b.enrolled.delete('cam-7');
   b.broker.disconnectDevice('cam-7');
   await closed;

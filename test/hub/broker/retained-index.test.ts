@@ -6,7 +6,7 @@ import { hasWildcard } from '../../../hub/broker/retained-index.js';
 import { Topics } from '../../../shared/topics.js';
 
 async function broker(t: Test): Promise<EmbeddedBroker> {
-  const started = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, topics: new Topics(), log: pino({ level: 'silent' }) });
+  const started = await startEmbeddedBroker({ plain: { host: '127.0.0.1', port: 0, open: true }, hubPassword: 'unused', topics: new Topics(), log: pino({ level: 'silent' }) });
   t.teardown(() => started.close());
   return started;
 }
