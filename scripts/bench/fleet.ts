@@ -34,7 +34,7 @@ interface DeviceList {
   items: { status?: { state?: string } }[];
 }
 
-export async function readyDevices(hub: Pick<HubChild, 'apiUrl'>): Promise<number> {
+export async function readyDevices(hub: Pick<HubChild, 'access'>): Promise<number> {
   const list = await api<DeviceList>(hub, '/api/v1/devices');
   return list.items.filter((d) => d.status?.state === 'Ready').length;
 }
@@ -82,7 +82,7 @@ export async function startFleetRun(ctx: BenchContext, options: FleetRunOptions)
 }
 
 /** The hub's heartbeat-delay percentiles (ms) from its stats. */
-export async function heartbeatDelay(hub: Pick<HubChild, 'apiUrl'>): Promise<{ count: number; p50: number | null; p99: number | null }> {
+export async function heartbeatDelay(hub: Pick<HubChild, 'access'>): Promise<{ count: number; p50: number | null; p99: number | null }> {
   const stats = await api<{ heartbeatDelayMs?: { count: number; p50: number | null; p99: number | null } }>(hub, '/api/v1/stats');
   return stats.heartbeatDelayMs ?? { count: 0, p50: null, p99: null };
 }

@@ -169,11 +169,7 @@ export function sleeperSpec(): object {
 }
 
 async function deletePods(hub: HubChild, names: string[]): Promise<void> {
-  await api(hub, '/api/v1/delete', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ items: names.map((name) => ({ kind: 'Pod', metadata: { name } })) }),
-  });
+  await api(hub, '/api/v1/delete', { method: 'POST', body: { items: names.map((name) => ({ kind: 'Pod', metadata: { name } })) } });
 }
 
 /** A device name no other run on this machine uses, so its containers are told apart. */

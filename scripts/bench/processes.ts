@@ -4,9 +4,10 @@
  * tests start their processes with the same Child, port and polling helpers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { adminAccess, call, type HubAccess } from './hub-access.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -85,12 +86,16 @@ export class Child {
 
 export interface HubChild extends Child {
   apiUrl: string;
+  /** The plain listener, open to agents without credentials: benchmarks run the development listener. */
   mqttUrl: string;
+  /** The admin's way into the API, from the hub's admin.yaml. */
+  access: HubAccess;
 }
 
 export async function startHub(cli: string, dataDir: string, extra: string[] = []): Promise<HubChild> {
   const port = await freePort();
   const mqttPort = await freePort();
+  const mqttTlsPort = await freePort();
   const child = new Child(process.execPath, [
     cli, 'hub',
     '--data-dir', dataDir,
@@ -98,14 +103,19 @@ export async function startHub(cli: string, dataDir: string, extra: string[] = [
     '--port', String(port),
     '--mqtt-host', '127.0.0.1',
     '--mqtt-port', String(mqttPort),
+    '--mqtt-tls-port', String(mqttTlsPort),
+    '--plain-mqtt',
     '--log-level', 'warn',
     ...extra,
   ]) as HubChild;
-  child.apiUrl = `http://127.0.0.1:${port}`;
+  child.apiUrl = `https://127.0.0.1:${port}`;
   child.mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
-  await waitFor('the hub', async () => {
+  const adminConfig = join(dataDir, 'admin.yaml');
+  child.access = await waitFor('the hub', async () => {
     if (!child.running) throw new Error(`hub exited: ${child.output}`);
-    return (await fetch(`${child.apiUrl}/healthz`)).ok;
+    if (!existsSync(adminConfig)) return undefined;
+    const access = adminAccess(adminConfig);
+    return (await call(access, 'GET', '/healthz').catch(() => undefined))?.status === 200 ? access : undefined;
   }, 30_000);
   return child;
 }
@@ -114,16 +124,15 @@ export async function startAgent(cli: string, hub: HubChild, name: string, state
   return new Child(process.execPath, [cli, 'agent', '--hub', hub.mqttUrl, '--name', name, '--state-dir', stateDir, '--log-level', 'warn', ...extra]);
 }
 
-/** The hub's API JSON for a path. */
-export async function api<T = unknown>(hub: Pick<HubChild, 'apiUrl'>, path: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(`${hub.apiUrl}${path}`, init);
-  const body = (await response.json()) as T;
-  if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${JSON.stringify(body)}`);
-  return body;
+/** The hub's API JSON for a path, as its admin; an error for any failed request. */
+export async function api<T = unknown>(hub: Pick<HubChild, 'access'>, path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const answer = await call<T>(hub.access, init.method ?? 'GET', path, init.body);
+  if (answer.status >= 400) throw new Error(`${init.method ?? 'GET'} ${path}: ${JSON.stringify(answer.body)}`);
+  return answer.body;
 }
 
-export function applyObjects(hub: Pick<HubChild, 'apiUrl'>, items: unknown[]): Promise<unknown> {
-  return api(hub, '/api/v1/apply', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+export function applyObjects(hub: Pick<HubChild, 'access'>, items: unknown[]): Promise<unknown> {
+  return api(hub, '/api/v1/apply', { method: 'POST', body: { items } });
 }
 
 const CLOCK_TICKS = 100;

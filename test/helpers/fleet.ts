@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import { existsSync } from 'node:fs';
 import { Child, freePort, waitFor as poll } from '../../scripts/bench/processes.js';
-import { adminAccess, call, type HubAccess } from './hub-access.js';
+import { adminAccess, call, type HubAccess } from '../../scripts/bench/hub-access.js';
 import { ensurePodmanService, ensureTestImage, removeDeviceContainers, TEST_IMAGE } from './podman.js';
 
 export { freePort };

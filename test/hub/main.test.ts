@@ -10,7 +10,7 @@ import { defaultHubOptions } from '../../hub/config.js';
 import { startHub, type RunningHub } from '../../hub/main.js';
 import { certificateFingerprint, createDeviceRequest } from '../../shared/pki.js';
 import { agentClientId } from '../../shared/topics.js';
-import { adminAccess, call, type HubAccess } from '../helpers/hub-access.js';
+import { adminAccess, call, type HubAccess } from '../../scripts/bench/hub-access.js';
 
 let hubs = 0;
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { parseJoinToken } from '../../shared/join-token.js';
 import { agentClientId, Topics } from '../../shared/topics.js';
-import { call } from '../helpers/hub-access.js';
+import { call } from '../../scripts/bench/hub-access.js';
 import { applySleeperPod, cli, deviceState, getJson, joinToken, startAgent, startHub, tempDir, uniqueName, waitFor, type AgentProcess } from '../helpers/fleet.js';
 
 const topics = new Topics();

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import { defaultHubOptions } from '../../hub/config.js';
 import { startHub, type RunningHub } from '../../hub/main.js';
+import { adminAccess, call } from '../../scripts/bench/hub-access.js';
 import type { Device, Pod } from '../../shared/objects.js';
 import {
   assignLabels,
@@ -148,9 +149,9 @@ interface List<T> {
 }
 
 async function get<T>(hub: RunningHub, path: string): Promise<T> {
-  const response = await fetch(`${hub.apiUrl}${path}`);
-  if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
+  const answer = await call<T>(adminAccess(hub.adminConfig), 'GET', path);
+  if (answer.status !== 200) throw new Error(`GET ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body;
 }
 
 t.test('a hollow fleet against a real hub', async (t) => {
@@ -161,6 +162,9 @@ t.test('a hollow fleet against a real hub', async (t) => {
     httpPort: 0,
     mqttHost: '127.0.0.1',
     mqttPort: 0,
+    mqttTlsPort: 0,
+    // Hollow agents, like development agents, connect without certificates.
+    plainMqtt: true,
     notReadyAfterSeconds: 10,
     offlineAfterSeconds: 60,
     logLevel: 'silent',
@@ -218,10 +222,7 @@ t.test('a hollow fleet against a real hub', async (t) => {
   });
 
   t.test('a Deployment selecting role=camera runs its pods only on camera devices', async (t) => {
-    const apply = await fetch(`${hub.apiUrl}/api/v1/apply`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
+    const apply = await call(adminAccess(hub.adminConfig), 'POST', '/api/v1/apply', {
         items: [
           {
             apiVersion: 'apps/v1',
@@ -237,9 +238,8 @@ t.test('a hollow fleet against a real hub', async (t) => {
             },
           },
         ],
-      }),
     });
-    t.equal(apply.status, 200, await apply.clone().text());
+    t.equal(apply.status, 200, JSON.stringify(apply.body));
     const pods = await waitFor('8 camera-feed pods Running', async () => {
       const list = await get<List<Pod>>(hub, '/api/v1/namespaces/default/pods?labelSelector=app%3Dcamera-feed');
       return list.items.length === 8 && list.items.every((p) => p.status?.phase === 'Running') && list.items;
