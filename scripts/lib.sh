@@ -65,19 +65,6 @@ socket_answers() {
   fi
 }
 
-# True when a GET of URL answers 2xx.
-http_ok() {
-  if command -v curl >/dev/null 2>&1; then
-    curl -sf --max-time 2 "$1" >/dev/null 2>&1
-  else
-    node -e '
-      const req = require("node:http").get(process.argv[1], { timeout: 2000 },
-        (res) => process.exit(res.statusCode >= 200 && res.statusCode < 300 ? 0 : 1));
-      req.on("error", () => process.exit(1));
-      req.on("timeout", () => process.exit(1));' "$1" >/dev/null 2>&1
-  fi
-}
-
 # True when something accepts TCP connections on 127.0.0.1:PORT.
 port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null

@@ -132,32 +132,34 @@ if ((${#stale_containers[@]} > 0)); then
 fi
 rm -rf "$QUICKSTART_DIR/hub" "$QUICKSTART_DIR/agent"
 http_port=$(pick_port "${FLOTILLA_PORT:-7080}" 17080) || die "no free port for the hub's API"
-mqtt_port=$(pick_port "${FLOTILLA_MQTT_PORT:-1883}" 11883) || die "no free port for the hub's MQTT broker"
-export FLOTILLA_SERVER="http://localhost:$http_port"
-server_flag=""
-if ((http_port != 7080)); then server_flag=" --server $FLOTILLA_SERVER"; fi
-if ((mqtt_port != ${FLOTILLA_MQTT_PORT:-1883})); then
-  ok "port ${FLOTILLA_MQTT_PORT:-1883} is taken (another MQTT broker?): the hub's broker uses $mqtt_port"
-fi
-if ((http_port != ${FLOTILLA_PORT:-7080})); then
-  ok "port ${FLOTILLA_PORT:-7080} is taken: the hub's API uses $http_port"
-fi
+mqtt_port=$(pick_port "${FLOTILLA_MQTT_PORT:-1883}" 11883) || die "no free port for the hub's own MQTT link"
+mqtts_port=$(pick_port "${FLOTILLA_MQTT_TLS_PORT:-8883}" 18883) || die "no free port for the hub's device listener"
+for pair in "${FLOTILLA_PORT:-7080}:$http_port:API" "${FLOTILLA_MQTT_TLS_PORT:-8883}:$mqtts_port:device listener (MQTT over TLS)"; do
+  IFS=: read -r wanted got what <<<"$pair"
+  if ((wanted != got)); then ok "port $wanted is taken: the hub's $what uses $got"; fi
+done
+# The hub writes its admin credentials here; the CLI reads them, as kubectl reads a kubeconfig.
+export FLOTILLA_CONFIG="$QUICKSTART_DIR/hub/admin.yaml"
+unset FLOTILLA_SERVER FLOTILLA_TOKEN
 
 : >"$HUB_LOG"
-detach "$HUB_LOG" "${CLI[@]}" hub --data-dir "$QUICKSTART_DIR/hub" --port "$http_port" --mqtt-port "$mqtt_port"
+detach "$HUB_LOG" "${CLI[@]}" hub --data-dir "$QUICKSTART_DIR/hub" --port "$http_port" --mqtt-port "$mqtt_port" --mqtt-tls-port "$mqtts_port"
 hub_pid=$DETACHED_PID
 printf '%s\n' "$hub_pid" >"$QUICKSTART_DIR/hub.pid"
 
 deadline=$((SECONDS + 30))
-until http_ok "$FLOTILLA_SERVER/healthz"; do
+until [[ -f $FLOTILLA_CONFIG ]] && "${CLI[@]}" get devices >/dev/null 2>&1; do
   process_alive "$hub_pid" || die "the hub exited at start"
-  ((SECONDS < deadline)) || die "the hub's API did not answer at $FLOTILLA_SERVER/healthz within 30 s"
+  ((SECONDS < deadline)) || die "the hub's API did not answer on port $http_port within 30 s"
   sleep 0.3
 done
-ok "hub running: API $FLOTILLA_SERVER, MQTT mqtt://localhost:$mqtt_port (log $(rel "$HUB_LOG"))"
+ok "hub running: API https://localhost:$http_port, devices on mqtts://localhost:$mqtts_port (log $(rel "$HUB_LOG"))"
+
+token=$("${CLI[@]}" token create --labels role=demo --uses 1 --ttl 10m 2>/dev/null) || die "flotilla token create failed"
+ok "made a join token for one device, valid 10 minutes"
 
 : >"$AGENT_LOG"
-detach "$AGENT_LOG" "${CLI[@]}" agent --hub "mqtt://localhost:$mqtt_port" --name "$device" --labels role=demo \
+detach "$AGENT_LOG" "${CLI[@]}" agent --token "$token" --name "$device" \
   --state-dir "$QUICKSTART_DIR/agent" --runtime-endpoint "$PODMAN_SOCKET"
 agent_pid=$DETACHED_PID
 printf '%s\n' "$agent_pid" >"$QUICKSTART_DIR/agent.pid"
@@ -189,7 +191,7 @@ until "${CLI[@]}" get devices "$device" -o json 2>/dev/null | json_check device-
   ((SECONDS < deadline)) || die "device $device did not become Ready within 60 s"
   sleep 1
 done
-ok "agent running: device $device is Ready (log $(rel "$AGENT_LOG"))"
+ok "agent running: device $device enrolled with the token and is Ready (log $(rel "$AGENT_LOG"))"
 
 apply_log="$QUICKSTART_DIR/apply.log"
 if ! "${CLI[@]}" apply -f "$WORKLOAD" >"$apply_log" 2>&1; then
@@ -221,17 +223,19 @@ if [[ ${FLOTILLA_QUICKSTART_EXIT:-} == 1 ]]; then
   exit 0
 fi
 
-mosquitto_port_flag=""
-if ((mqtt_port != 1883)); then mosquitto_port_flag=" -p $mqtt_port"; fi
-cli="node dist/hub/cli/flotilla.js$server_flag"
+watcher_token=$("${CLI[@]}" access grant watcher --role viewer 2>/dev/null) || die "flotilla access grant failed"
+ca_file=$(rel "$QUICKSTART_DIR/hub/pki/ca.crt")
+cli="node dist/hub/cli/flotilla.js"
 echo
 echo "The fleet is running. Try, in another terminal:"
+printf '  %s\n' "export FLOTILLA_CONFIG=$(rel "$FLOTILLA_CONFIG")    # the hub's admin credentials"
 printf '  %-62s %s\n' \
   "$cli get pods" "the pods and where they run" \
   "$cli describe device $device" "the device, its pods and events" \
   "podman ps --filter label=$LABEL_DEVICE=$device" "their containers" \
-  "podman logs -f <container>" "what a pod prints" \
-  "mosquitto_sub$mosquitto_port_flag -v -t 'flotilla/v1/fleet/#'" "fleet health, as any MQTT tool sees it"
+  "podman logs -f <container>" "what a pod prints"
+echo "  Fleet health, as any MQTT tool sees it (a read-only token):"
+echo "  mosquitto_sub -p $mqtts_port --cafile $ca_file -u watcher -P '$watcher_token' -v -t 'flotilla/v1/fleet/#'"
 echo "Logs: $(rel "$HUB_LOG"), $(rel "$AGENT_LOG"). Press Ctrl-C to stop everything."
 
 running=1
