@@ -54,6 +54,7 @@ export interface HubProcessOptions {
   dataDir?: string;
   httpPort?: number;
   mqttPort?: number;
+  mqttTlsPort?: number;
   /**
    * Devices only over TLS with enrolled certificates, as a production hub runs. Otherwise the
    * plain listener is open to agents started without a token (development mode), which is
@@ -66,7 +67,7 @@ export async function startHub(t: Test, options: HubProcessOptions = {}): Promis
   const dataDir = options.dataDir ?? (await tempDir(t, 'hub'));
   const httpPort = options.httpPort ?? (await freePort());
   const mqttPort = options.mqttPort ?? (await freePort());
-  const mqttTlsPort = await freePort();
+  const mqttTlsPort = options.mqttTlsPort ?? (await freePort());
   const proc = cliProcess([
     'hub',
     '--data-dir', dataDir,

@@ -46,10 +46,20 @@ t.test('an agent enrols with a token, is Ready with its labels, runs a pod, and 
   const tokens = await cli(hub, ['token', 'list']);
   t.match(tokens.stdout, /Usable\s+1\/2/, 'the token counts its use');
 
-  const removed = await cli(hub, ['device', 'remove', agent.name]);
+  // A restarted hub knows the device by the certificate it enrolled with.
+  await hub.stop();
+  const ports = (url: string) => Number(new URL(url).port);
+  const restarted = await startHub(t, { secure: true, dataDir: hub.dataDir, httpPort: ports(hub.apiUrl), mqttPort: ports(hub.mqttUrl), mqttTlsPort: ports(hub.mqttTlsUrl) });
+  await waitFor(`${agent.name} Ready again after the hub restarted`, async () => {
+    const device = (await getJson(restarted, ['devices'])).items.find((d) => d.metadata.name === agent.name);
+    return device?.status?.state === 'Ready' && Date.now() - Date.parse(device.status.lastSeen) < 3_000;
+  }, 60_000);
+  t.pass('the device reconnected with its certificate');
+
+  const removed = await cli(restarted, ['device', 'remove', agent.name]);
   t.equal(removed.code, 0, removed.stderr);
   await waitFor('the agent told that it was refused', () => /refused this device's credentials/.test(agent.process.output), 30_000);
-  t.notOk((await getJson(hub, ['devices'])).items.some((d) => d.metadata.name === agent.name), 'the device stays removed');
+  t.notOk((await getJson(restarted, ['devices'])).items.some((d) => d.metadata.name === agent.name), 'the device stays removed');
 });
 
 t.test('a used-up, revoked or expired token is refused with a message that says so, and nothing joins', async (t) => {
