@@ -7,6 +7,11 @@ import { DEFAULT_TOPIC_PREFIX } from '../shared/topics.js';
 export interface HubOptions {
   /** Where the LevelDB store lives. */
   dataDir: string;
+  /**
+   * The key Secrets are encrypted with; default `<dataDir>/secrets.key`. Kept elsewhere (another
+   * disk, a mounted secret), a copy of the data directory alone reveals no Secret.
+   */
+  secretsKeyFile?: string;
   /** HTTP API listen address. */
   httpHost: string;
   httpPort: number;

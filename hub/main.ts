@@ -49,6 +49,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   mkdirSync(options.dataDir, { recursive: true });
   const store = await openStore(undefined, {
     dataDir: options.dataDir,
+    ...(options.secretsKeyFile === undefined ? {} : { secretsKeyFile: options.secretsKeyFile }),
     onWatcherError: (error) => log.error({ err: (error as Error).message }, 'store watcher failed'),
   });
   const stack: (() => Promise<void> | void)[] = [() => store.close()];
@@ -135,7 +136,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     lifecycle.attach((key) => lifecycleQueue.add(key));
     manager.add(new DeploymentController({ store, events, log, pods }));
     manager.add(new SchedulingController({ store, events, log, pods }));
-    const dispatcher = new Dispatcher({ store, publisher: link, log });
+    const dispatcher = new Dispatcher({ store, publisher: link, log, events });
     await dispatcher.start();
     stack.push(() => dispatcher.stop());
     await manager.start();

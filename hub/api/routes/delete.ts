@@ -10,6 +10,7 @@ import type { AnyObject, Kind } from '../../../shared/objects.js';
 import type { Store } from '../../store/store.js';
 import { adminOnlyKinds, requireRole } from '../auth.js';
 import { withLiveStatus } from '../device-live.js';
+import { withoutSecretValues } from './read.js';
 import type { LiveStatusLookup } from '../device-live.js';
 import { clusterObjectResource, namespacedResource, objectName } from '../resources.js';
 
@@ -107,7 +108,8 @@ export function registerDeleteRoutes(app: FastifyInstance, store: Store, liveOf:
     '/api/v1/namespaces/:namespace/:plural/:name',
     async (request) => {
       const { kind, namespace } = namespacedResource(request.params.namespace, request.params.plural);
-      return deleteObject(store, kind, namespace, request.params.name);
+      // What was deleted goes back as a read would show it: a Secret without its values.
+      return withoutSecretValues(await deleteObject(store, kind, namespace, request.params.name));
     },
   );
 

@@ -48,6 +48,15 @@ export function describeDevice(device: Device, pods: readonly Pod[], events: rea
   out.field('Unschedulable', device.spec?.unschedulable === true ? 'true' : 'false');
   out.field('Last Seen', status?.lastSeen === undefined ? 'never' : `${status.lastSeen} (${age(status.lastSeen, now)} ago)`);
   if (status?.observedGeneration !== undefined) out.field('Applied Generation', String(status.observedGeneration));
+  const identity = status?.identity;
+  if (identity === undefined) out.field('Identity', '<none> (development listener)');
+  else {
+    out.text('Identity:').nested((inner) => {
+      inner.field('Certificate', identity.certificateFingerprint);
+      inner.field('Valid Until', identity.notAfter);
+      inner.field('Enrolled', `${identity.enrolledAt} with join token ${identity.joinToken}`);
+    });
+  }
   const info = status?.info;
   if (info === undefined) out.field('System Info', '');
   else {

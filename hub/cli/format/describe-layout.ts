@@ -90,7 +90,10 @@ export function describeContainerSpec(out: Description, container: Container): v
   if (container.env === undefined || container.env.length === 0) out.field('Environment', '');
   else {
     out.text('Environment:').nested((inner) => {
-      for (const variable of container.env ?? []) inner.field(variable.name, variable.value ?? '');
+      for (const variable of container.env ?? []) {
+        const ref = variable.valueFrom?.secretKeyRef;
+        inner.field(variable.name, ref === undefined ? (variable.value ?? '') : `<set to the key '${ref.key}' in secret '${ref.name}'>${ref.optional === true ? ' (optional)' : ''}`);
+      }
     });
   }
 }

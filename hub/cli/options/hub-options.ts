@@ -19,6 +19,7 @@ function httpsUrl(s: Setting): string {
 
 export interface HubFlags {
   dataDir?: string;
+  secretsKeyFile?: string;
   httpHost?: string;
   port?: string;
   mqttHost?: string;
@@ -48,6 +49,8 @@ export function resolveHubOptions(flags: HubFlags, env: Env = process.env): HubO
     offlineAfterSeconds: seconds(setting('--offline-after', flags.offlineAfter, env), d.offlineAfterSeconds),
     logLevel: logLevel(setting('--log-level', flags.logLevel, env, 'FLOTILLA_LOG_LEVEL'), d.logLevel),
   };
+  const keyFile = setting('--secrets-key-file', flags.secretsKeyFile, env, 'FLOTILLA_SECRETS_KEY_FILE');
+  if (keyFile !== undefined) options.secretsKeyFile = nonEmpty(keyFile, '');
   const advertise = setting('--advertise-url', flags.advertiseUrl, env, 'FLOTILLA_ADVERTISE_URL');
   if (advertise !== undefined) options.advertiseUrl = httpsUrl(advertise);
   const external = mqttUrl(setting('--mqtt-url', flags.mqttUrl, env, 'FLOTILLA_MQTT_URL'), undefined);

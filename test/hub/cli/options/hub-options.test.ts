@@ -36,10 +36,21 @@ t.test('bad durations, log levels, broker URLs and topic prefixes are refused', 
   t.end();
 });
 
-t.test('the device TLS listener is off unless a port is given', (t) => {
-  t.equal(resolveHubOptions({}, {}).mqttTlsPort, undefined);
-  t.equal(resolveHubOptions({ mqttTlsPort: '8883' }, {}).mqttTlsPort, 8883);
+t.test('devices connect over TLS on 8883 unless told otherwise, and plain MQTT only when asked', (t) => {
+  t.equal(resolveHubOptions({}, {}).mqttTlsPort, 8883);
+  t.equal(resolveHubOptions({}, {}).plainMqtt, false);
+  t.equal(resolveHubOptions({ plainMqtt: true }, {}).plainMqtt, true);
+  t.equal(resolveHubOptions({}, { FLOTILLA_PLAIN_MQTT: '1' }).plainMqtt, true);
+  t.equal(resolveHubOptions({ mqttTlsPort: '9883' }, {}).mqttTlsPort, 9883);
   t.equal(resolveHubOptions({}, { FLOTILLA_MQTT_TLS_PORT: '8884' }).mqttTlsPort, 8884);
   t.throws(() => resolveHubOptions({ mqttTlsPort: 'tls' }, {}), { message: /^invalid --mqtt-tls-port "tls"/ });
+  t.end();
+});
+
+t.test('the advertised API address must be https with no path, and the secrets key may live elsewhere', (t) => {
+  t.equal(resolveHubOptions({ advertiseUrl: 'https://hub.example:7080/' }, {}).advertiseUrl, 'https://hub.example:7080');
+  t.throws(() => resolveHubOptions({ advertiseUrl: 'http://hub.example:7080' }, {}), { message: /^invalid --advertise-url .*must be https/ });
+  t.throws(() => resolveHubOptions({}, { FLOTILLA_ADVERTISE_URL: 'hub' }), { message: /"hub" \(from FLOTILLA_ADVERTISE_URL\): not a URL/ });
+  t.equal(resolveHubOptions({}, { FLOTILLA_SECRETS_KEY_FILE: '/run/keys/flotilla' }).secretsKeyFile, '/run/keys/flotilla');
   t.end();
 });
