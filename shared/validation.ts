@@ -1,5 +1,5 @@
 /**
- * Validation and defaulting of the manifests people apply: Pod, Deployment and Device.
+ * Validation and defaulting of the manifests people apply: Pod, Deployment, Device and Secret.
  *
  * `validateManifest` reads untrusted input (parsed YAML or JSON) and either returns a new,
  * defaulted object or throws one Invalid error that lists every problem found, each with its
@@ -10,6 +10,9 @@
  * `status` is dropped (only the hub writes it); so are the metadata fields the server sets
  * (uid, generation, creationTimestamp...), except resourceVersion, which makes the write
  * conditional. A field set to null counts as not set, as in Kubernetes.
+ *
+ * A Secret's values never appear in a message: a problem with one names its field and says
+ * what is wrong, never what was given.
  */
 import { FlotillaError, invalid } from './errors.js';
 import type { FieldError } from './errors.js';
@@ -37,6 +40,8 @@ import type {
   ResourceList,
   ResourceRequirements,
   RestartPolicy,
+  Secret,
+  SecretKeySelector,
 } from './objects.js';
 import { parseCpu, parseMemory } from './quantity.js';
 import { SelectorSyntaxError, parseSelector, selectorFromObject } from './selector.js';
@@ -50,8 +55,18 @@ export const DEFAULT_MAX_SURGE = 1;
 export const DEFAULT_MAX_UNAVAILABLE = 0;
 /** As Kubernetes: all annotations of an object together. */
 export const ANNOTATIONS_MAX_BYTES = 256 * 1024;
+/**
+ * All of a Secret's keys and decoded values together. Less than Kubernetes' 1 MiB: values
+ * reach containers as environment variables (Linux takes at most 128 KiB for one), and a
+ * device gets every value its pods use in one MQTT message.
+ */
+export const SECRET_MAX_BYTES = 256 * 1024;
+export const DEFAULT_SECRET_TYPE = 'Opaque';
+/** Kubernetes' rule for the keys of a Secret's data. */
+export const SECRET_KEY_PATTERN = /^[-._a-zA-Z0-9]+$/;
+const SECRET_KEY_MAX_LENGTH = 253;
 
-type AppliableKind = 'Pod' | 'Deployment' | 'Device';
+type AppliableKind = 'Pod' | 'Deployment' | 'Device' | 'Secret';
 
 /**
  * Checks and defaults one manifest. `index` is its position in a multi-document file: the
@@ -66,7 +81,8 @@ export function validateManifest(input: unknown, index?: number): AnyObject {
 
 /** What is wrong with a name for an object of this kind (as in an API path), or undefined. */
 export function validateObjectName(kind: Kind, name: string): string | undefined {
-  if (kind === 'Event') return dnsSubdomainProblem(name);
+  // Secrets are often named after hosts (`registry.example.com`), as Kubernetes allows.
+  if (kind === 'Event' || kind === 'Secret') return dnsSubdomainProblem(name);
   const problem = dnsLabelProblem(name);
   if (problem !== undefined) return problem;
   if (kind === 'Deployment' && name.length > DEPLOYMENT_NAME_MAX) {
@@ -100,6 +116,10 @@ function validateDocument(input: unknown, problems: FieldError[]): AnyObject | u
   const kind = readKind(problems, root);
   if (kind === undefined) return undefined;
   checkApiVersion(problems, root, kind);
+  if (kind === 'Secret') {
+    checkFields(problems, root, '', ['apiVersion', 'kind', 'metadata', 'type', 'data', 'stringData'], [], ['immutable']);
+    return validateSecret(problems, root);
+  }
   checkFields(problems, root, '', ['apiVersion', 'kind', 'metadata', 'spec', 'status']);
   switch (kind) {
     case 'Pod':
@@ -417,7 +437,7 @@ function validateEnv(problems: FieldError[], value: unknown, path: string): EnvV
     const itemPath = `${path}[${index}]`;
     const input = readObject(problems, item, itemPath);
     if (input === undefined) return;
-    checkFields(problems, input, itemPath, ['name', 'value'], [], ['valueFrom']);
+    checkFields(problems, input, itemPath, ['name', 'value', 'valueFrom']);
     const name = readString(problems, required(problems, input, 'name', itemPath), at(itemPath, 'name'));
     if (name !== undefined && !ENV_NAME.test(name)) {
       problems.push({
@@ -428,9 +448,41 @@ function validateEnv(problems: FieldError[], value: unknown, path: string): EnvV
     const variable: EnvVar = { name: name ?? '' };
     const text = readString(problems, get(input, 'value'), at(itemPath, 'value'));
     if (text !== undefined) variable.value = text;
+    const source = get(input, 'valueFrom');
+    if (source !== undefined) {
+      if (get(input, 'value') !== undefined) {
+        problems.push({
+          field: itemPath,
+          message: 'must set either value or valueFrom, not both',
+        });
+      }
+      const secretKeyRef = validateEnvSource(problems, source, at(itemPath, 'valueFrom'));
+      if (secretKeyRef !== undefined) variable.valueFrom = { secretKeyRef };
+    }
     env.push(variable);
   });
   return env;
+}
+
+/** `valueFrom`: Flotilla takes values from Secrets only. */
+function validateEnvSource(problems: FieldError[], value: unknown, path: string): SecretKeySelector | undefined {
+  const input = readObject(problems, value, path);
+  if (input === undefined) return undefined;
+  checkFields(problems, input, path, ['secretKeyRef'], [], ['configMapKeyRef', 'fieldRef', 'resourceFieldRef']);
+  const refPath = at(path, 'secretKeyRef');
+  const ref = readObject(problems, required(problems, input, 'secretKeyRef', path, 'with the name of a Secret and a key in it'), refPath);
+  if (ref === undefined) return undefined;
+  checkFields(problems, ref, refPath, ['name', 'key', 'optional']);
+  const before = problems.length;
+  const name = readString(problems, required(problems, ref, 'name', refPath, "the Secret's name, in the pod's namespace"), at(refPath, 'name'));
+  const nameProblem = name === undefined ? undefined : dnsSubdomainProblem(name);
+  if (nameProblem !== undefined) problems.push({ field: at(refPath, 'name'), message: `must be a Secret's name: ${nameProblem}` });
+  const key = readString(problems, required(problems, ref, 'key', refPath, 'a key of the Secret'), at(refPath, 'key'));
+  const keyProblem = key === undefined ? undefined : secretKeyProblem(key);
+  if (keyProblem !== undefined) problems.push({ field: at(refPath, 'key'), message: keyProblem });
+  const optional = readBoolean(problems, get(ref, 'optional'), at(refPath, 'optional'));
+  if (problems.length > before || name === undefined || key === undefined) return undefined;
+  return optional === undefined ? { name, key } : { name, key, optional };
 }
 
 const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -723,6 +775,86 @@ function readPodCount(problems: FieldError[], value: unknown, path: string): num
     return undefined;
   }
   return readInteger(problems, value, path, 0);
+}
+
+// ---- Secret
+
+/** What is wrong with a key of a Secret's data, or undefined. */
+export function secretKeyProblem(key: string): string | undefined {
+  if (key === '') return 'must not be empty';
+  if (key === '.' || key === '..') return `must not be "${key}"`;
+  if (key.length > SECRET_KEY_MAX_LENGTH) return `must be at most ${SECRET_KEY_MAX_LENGTH} characters (it has ${key.length})`;
+  if (!SECRET_KEY_PATTERN.test(key)) return `"${key}" must be letters, digits, "-", "_" and "." only`;
+  return undefined;
+}
+
+/** Standard base64 with its padding, as Kubernetes reads `data`. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * `stringData` is folded into `data` (its keys win, as in Kubernetes) and never kept, so the
+ * hub holds one form of each value. Problems name keys, never values.
+ */
+function validateSecret(problems: FieldError[], root: Fields): Secret {
+  const metadata = validateMetadata(problems, get(root, 'metadata'), 'Secret');
+  const type = readString(problems, get(root, 'type'), 'type') ?? DEFAULT_SECRET_TYPE;
+  if (type.trim() === '' || /\s/.test(type) || type.length > 253) {
+    problems.push({ field: 'type', message: 'must be a word such as Opaque, without whitespace, at most 253 characters' });
+  }
+  const data: Record<string, string> = {};
+  let bytes = 0;
+  const notBase64 = (text: string): string | undefined =>
+    BASE64.test(text) ? undefined : 'must be base64 (the value is not shown); give plain text in stringData instead';
+  for (const [key, text] of readSecretValues(problems, get(root, 'data'), 'data', notBase64)) data[key] = text;
+  for (const [key, text] of readSecretValues(problems, get(root, 'stringData'), 'stringData')) {
+    data[key] = Buffer.from(text, 'utf8').toString('base64');
+  }
+  for (const [key, text] of Object.entries(data)) bytes += Buffer.byteLength(key) + Buffer.from(text, 'base64').length;
+  if (bytes > SECRET_MAX_BYTES) {
+    problems.push({
+      field: 'data',
+      message:
+        `holds ${bytes} bytes of keys and values (with stringData); a Secret holds at most ${SECRET_MAX_BYTES} bytes ` +
+        '(256 KiB): split it into several Secrets',
+    });
+  }
+  return { apiVersion: 'v1', kind: 'Secret', metadata, type, data };
+}
+
+/** The entries of `data` or `stringData` with a good key and a good string value; no problem echoes a value. */
+function readSecretValues(
+  problems: FieldError[],
+  value: unknown,
+  path: string,
+  valueProblem: (text: string) => string | undefined = () => undefined,
+): [string, string][] {
+  const input = optionalObject(problems, value, path);
+  if (input === undefined) return [];
+  const entries: [string, string][] = [];
+  for (const [key, item] of Object.entries(input)) {
+    const entryPath = `${path}[${JSON.stringify(key)}]`;
+    const keyProblem = secretKeyProblem(key);
+    if (keyProblem !== undefined) problems.push({ field: entryPath, message: keyProblem });
+    if (item === null || item === undefined) continue;
+    if (typeof item !== 'string') {
+      const scalar = typeof item === 'number' || typeof item === 'boolean';
+      problems.push({
+        field: entryPath,
+        message: `must be a string, got ${scalar ? `a ${typeof item}; quote it in YAML` : describeKind(item)} (the value is not shown)`,
+      });
+      continue;
+    }
+    const problem = valueProblem(item);
+    if (problem !== undefined) problems.push({ field: entryPath, message: problem });
+    else if (keyProblem === undefined) entries.push([key, item]);
+  }
+  return entries;
+}
+
+/** What a value is, without what it holds. */
+function describeKind(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : typeof value;
 }
 
 // ---- Reading untyped input. Each reader records what is wrong at `path` and returns

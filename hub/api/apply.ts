@@ -5,12 +5,16 @@
  * (a Pod's spec is immutable), so a file with one bad document changes nothing. Updates are
  * conditional on the resourceVersion that was read (or the one the manifest carries), so a
  * concurrent write is never silently overwritten.
+ *
+ * A Secret's manifest replaces its type and keys, except that an empty value in `data` for a
+ * key the stored Secret has keeps the stored value: reads show every value empty, so a Secret
+ * read with `get -o yaml`, relabelled and applied again must not lose what it holds.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { FlotillaError, hasCode, isFlotillaError } from '../../shared/errors.js';
 import type { FieldError } from '../../shared/errors.js';
 import { KINDS } from '../../shared/objects.js';
-import type { AnyObject, Deployment, Device, Kind, ObjectMeta, Pod } from '../../shared/objects.js';
+import type { AnyObject, Deployment, Device, Kind, ObjectMeta, Pod, Secret } from '../../shared/objects.js';
 import { validateManifest } from '../../shared/validation.js';
 import type { Store } from '../store/store.js';
 import { objectName } from './resources.js';
@@ -135,6 +139,10 @@ function creationOf(object: AnyObject): AnyObject {
     if (object.spec?.unschedulable !== undefined) (created as Device).spec = { unschedulable: object.spec.unschedulable };
   } else if (object.kind === 'Pod' || object.kind === 'Deployment') {
     (created as Pod | Deployment).spec = structuredClone(object.spec) as never;
+  } else if (object.kind === 'Secret') {
+    const secret = created as Secret;
+    if (object.type !== undefined) secret.type = object.type;
+    secret.data = { ...object.data };
   }
   return created;
 }
@@ -180,6 +188,25 @@ function deviceUpdate(manifest: Device, stored: Device): Device {
   return { ...updated, spec: { ...stored.spec, unschedulable } };
 }
 
+/** See the module comment: an empty value keeps what the key holds. */
+function secretUpdate(manifest: Secret, stored: Secret): Secret {
+  const type = manifest.type ?? stored.type;
+  if (type !== stored.type) {
+    throw new FlotillaError('Invalid', `${objectName('Secret', stored.metadata.namespace, stored.metadata.name)}: a Secret's type cannot change once it exists`, {
+      details: [{ field: 'type', message: `is immutable: it is "${stored.type ?? ''}", the manifest has "${type ?? ''}"` }],
+      hint: 'delete the Secret and apply it again with the new type',
+    });
+  }
+  const updated = withMetadata(stored, manifest.metadata.labels, manifest.metadata.annotations, stored.metadata.resourceVersion);
+  const data: Record<string, string> = {};
+  for (const [key, value] of Object.entries(manifest.data ?? {})) {
+    data[key] = value === '' ? (stored.data?.[key] ?? '') : value;
+  }
+  const next: Secret = { ...updated, data };
+  delete next.stringData;
+  return next;
+}
+
 /** What applying `manifest` over `stored` means; pure. Throws Invalid or Conflict. */
 export function planApply(manifest: AnyObject, stored: AnyObject | undefined): ApplyPlan {
   const given = manifest.metadata.resourceVersion;
@@ -195,6 +222,9 @@ export function planApply(manifest: AnyObject, stored: AnyObject | undefined): A
       break;
     case 'Device':
       next = deviceUpdate(manifest, stored as Device);
+      break;
+    case 'Secret':
+      next = secretUpdate(manifest, stored as Secret);
       break;
     default:
       throw new FlotillaError('Invalid', `${manifest.kind} objects cannot be applied`, {

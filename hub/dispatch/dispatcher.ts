@@ -4,40 +4,98 @@
  * devices are published together a moment later, so a rollout touching many pods of one
  * device sends one document, not one per pod. A document identical in content to the last
  * one published is not sent again.
+ *
+ * Values pods take from Secrets are written into their own device's document only (the
+ * broker lets each device alone read its desired topic). Secrets come from a cache; when one
+ * changes, exactly the pods that reference it are resolved again, so only their devices can
+ * get a new document. A pod whose Secret or key is missing (and not optional) is held back
+ * from its device, with a Warning event naming what is missing, until the value exists: the
+ * document follows the store, so deleting a Secret a running pod needs stops that pod.
  */
 import type { Logger } from '../../shared/log.js';
-import type { Pod } from '../../shared/objects.js';
+import { referenceTo } from '../../shared/objects.js';
+import type { Pod, Secret } from '../../shared/objects.js';
 import type { DesiredPodMessage, DesiredStateMessage } from '../../shared/proto/codec.js';
+import { EventRecorder } from '../controllers/events.js';
+import type { EventSink } from '../controllers/events.js';
+import { Informer } from '../controllers/informer.js';
+import type { ChangeListener } from '../controllers/informer.js';
 import type { Store, Unsubscribe } from '../store/store.js';
-import { desiredPod } from './desired.js';
+import { describeMissing, resolveDesiredPod, secretsReferencedBy } from './desired.js';
+import type { MissingSecretValue } from './desired.js';
 
 export interface DesiredPublisher {
   publishDesired(device: string, desired: DesiredStateMessage): void;
   clearDesired(device: string): void;
 }
 
+/** What the dispatcher reads Secrets from: a cache current with the store (an Informer). */
+export interface SecretCache {
+  get(namespace: string | undefined, name: string): Secret | undefined;
+  onChange(listener: ChangeListener<Secret>): void;
+  start(): Promise<void>;
+  stop(): void;
+}
+
+export interface DispatcherOptions {
+  store: Store;
+  publisher: DesiredPublisher;
+  log: Logger;
+  /** Where Warnings about held-back pods go; default: the dispatcher records them itself. */
+  events?: EventSink;
+  /** A Secret cache to share; default: one of the dispatcher's own, started and stopped with it. */
+  secrets?: SecretCache;
+}
+
+/** Why a pod is not in its device's document. */
+export const SECRET_MISSING_REASON = 'SecretMissing';
+
 const BATCH_MS = 20;
+
+function podKey(pod: Pod): string {
+  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+}
 
 export class Dispatcher {
   readonly #store: Store;
   readonly #publisher: DesiredPublisher;
   readonly #log: Logger;
+  readonly #events: EventSink;
+  /** Set when the dispatcher made its own recorder, to flush it on stop. */
+  readonly #ownRecorder: EventRecorder | undefined;
+  readonly #secrets: SecretCache;
+  readonly #ownsSecrets: boolean;
   /** device → pod key → what the agent needs of the pod. */
   readonly #byDevice = new Map<string, Map<string, DesiredPodMessage>>();
   /** pod key → the device it is bound to. */
   readonly #deviceOfPod = new Map<string, string>();
+  /** pod key → the bound pod, to resolve it again when a Secret it uses changes. */
+  readonly #boundPods = new Map<string, Pod>();
+  /** `namespace/name` of a Secret → keys of the bound pods that use it. */
+  readonly #podsBySecret = new Map<string, Set<string>>();
+  /** pod key → the `namespace/name` of each Secret it is filed under. */
+  readonly #secretsOfPod = new Map<string, string[]>();
+  /** pod key → the message of the Warning last recorded for it, while it is held back. */
+  readonly #heldBack = new Map<string, string>();
   readonly #published = new Map<string, string>();
   readonly #dirty = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #unwatch: Unsubscribe | undefined;
 
-  constructor(options: { store: Store; publisher: DesiredPublisher; log: Logger }) {
+  constructor(options: DispatcherOptions) {
     this.#store = options.store;
     this.#publisher = options.publisher;
     this.#log = options.log;
+    this.#ownRecorder = options.events === undefined ? new EventRecorder({ store: options.store, log: options.log, source: 'dispatcher' }) : undefined;
+    this.#events = options.events ?? (this.#ownRecorder as EventRecorder);
+    this.#ownsSecrets = options.secrets === undefined;
+    this.#secrets = options.secrets ?? new Informer<'Secret', never>(options.store, 'Secret', {});
+    this.#secrets.onChange((event) => this.#secretChanged(event.object));
   }
 
   async start(): Promise<void> {
+    // Secrets first: every pod indexed below finds the values it references.
+    await this.#secrets.start();
     const { items: pods, resourceVersion } = await this.#store.list('Pod');
     for (const pod of pods) this.#index(pod);
     const { items: devices } = await this.#store.list('Device');
@@ -69,13 +127,20 @@ export class Dispatcher {
     return { generation: Number(this.#store.currentResourceVersion()), pods };
   }
 
-  stop(): void {
+  /** Pods held back from their devices, by `namespace/name`, with what each is missing. */
+  heldBack(): Map<string, string> {
+    return new Map(this.#heldBack);
+  }
+
+  async stop(): Promise<void> {
     this.#unwatch?.();
     clearTimeout(this.#timer);
+    if (this.#ownsSecrets) this.#secrets.stop();
+    await this.#ownRecorder?.flushed();
   }
 
   #index(pod: Pod): void {
-    const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+    const key = podKey(pod);
     const device = pod.spec.nodeName;
     const previous = this.#deviceOfPod.get(key);
     if (previous !== undefined && previous !== device) {
@@ -83,16 +148,47 @@ export class Dispatcher {
       this.#markDirty(previous);
     }
     if (!device) {
-      this.#deviceOfPod.delete(key);
+      this.#forget(key);
       return;
     }
     this.#deviceOfPod.set(key, device);
+    this.#boundPods.set(key, pod);
+    this.#fileUnderSecrets(key, pod);
+    this.#place(key, pod, device);
+  }
+
+  #unindex(pod: Pod): void {
+    const key = podKey(pod);
+    const device = this.#deviceOfPod.get(key);
+    this.#forget(key);
+    if (device === undefined) return;
+    this.#byDevice.get(device)?.delete(key);
+    this.#markDirty(device);
+  }
+
+  /** Drops what is kept of a pod that is no longer bound; its device's entry is the caller's. */
+  #forget(key: string): void {
+    this.#deviceOfPod.delete(key);
+    this.#boundPods.delete(key);
+    this.#heldBack.delete(key);
+    this.#fileUnderSecrets(key, undefined);
+  }
+
+  /** Puts the pod into its device's document, resolved against the Secrets as they are now, or holds it back. */
+  #place(key: string, pod: Pod, device: string): void {
     let pods = this.#byDevice.get(device);
     if (!pods) {
       pods = new Map();
       this.#byDevice.set(device, pods);
     }
-    const next = desiredPod(pod);
+    const resolution = resolveDesiredPod(pod, (namespace, name) => this.#secrets.get(namespace, name));
+    if (resolution.desired === undefined) {
+      if (pods.delete(key)) this.#markDirty(device);
+      this.#warnHeldBack(key, pod, device, resolution.missing);
+      return;
+    }
+    this.#heldBack.delete(key);
+    const next = resolution.desired;
     const before = pods.get(key);
     // Status writes (most pod changes) leave the document as it is.
     if (before && JSON.stringify(before) === JSON.stringify(next)) return;
@@ -100,13 +196,43 @@ export class Dispatcher {
     this.#markDirty(device);
   }
 
-  #unindex(pod: Pod): void {
-    const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
-    const device = this.#deviceOfPod.get(key);
-    this.#deviceOfPod.delete(key);
-    if (device === undefined) return;
-    this.#byDevice.get(device)?.delete(key);
-    this.#markDirty(device);
+  /** One Warning per pod and reason: status writes to a held-back pod do not repeat it. */
+  #warnHeldBack(key: string, pod: Pod, device: string, missing: MissingSecretValue[]): void {
+    const message = `held back from device ${device}: ${describeMissing(missing, pod.metadata.namespace ?? 'default')}`;
+    if (this.#heldBack.get(key) === message) return;
+    this.#heldBack.set(key, message);
+    this.#events.record(referenceTo(pod), 'Warning', SECRET_MISSING_REASON, message);
+    this.#log.info({ pod: key, device, missing: missing.map((m) => `${m.secret}/${m.key}`) }, 'pod held back: a Secret it uses is missing');
+  }
+
+  /** Files the pod under the Secrets it references now (none when `pod` is undefined). */
+  #fileUnderSecrets(key: string, pod: Pod | undefined): void {
+    for (const secret of this.#secretsOfPod.get(key) ?? []) {
+      const pods = this.#podsBySecret.get(secret);
+      if (pods?.delete(key) && pods.size === 0) this.#podsBySecret.delete(secret);
+    }
+    this.#secretsOfPod.delete(key);
+    if (pod === undefined) return;
+    const namespace = pod.metadata.namespace ?? 'default';
+    const secrets = secretsReferencedBy(pod).map((name) => `${namespace}/${name}`);
+    if (secrets.length === 0) return;
+    this.#secretsOfPod.set(key, secrets);
+    for (const secret of secrets) {
+      let pods = this.#podsBySecret.get(secret);
+      if (!pods) this.#podsBySecret.set(secret, (pods = new Set()));
+      pods.add(key);
+    }
+  }
+
+  /** A Secret came, changed or went: resolve again exactly the pods that reference it. */
+  #secretChanged(secret: Secret): void {
+    const pods = this.#podsBySecret.get(`${secret.metadata.namespace ?? 'default'}/${secret.metadata.name}`);
+    for (const key of pods ?? []) {
+      const pod = this.#boundPods.get(key);
+      const device = this.#deviceOfPod.get(key);
+      // A removed device's pods wait for the garbage collector; the device gets nothing more.
+      if (pod !== undefined && device !== undefined && this.#byDevice.has(device)) this.#place(key, pod, device);
+    }
   }
 
   #markDirty(device: string): void {

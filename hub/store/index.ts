@@ -10,6 +10,7 @@ import type { Store, StoreFactory } from './store.js';
 export type { ListOptions, ListResult, ObjectOf, Store, StoreFactory, Unsubscribe, WatchEvent, WatchEventType, WatchOptions } from './store.js';
 export { createLevelStore } from './level-store.js';
 export type { LevelStoreOptions, WatcherErrorReporter } from './level-store.js';
+export { SECRETS_KEY_FILE } from './secret-box.js';
 
 const builtInBackends = {
   level: createLevelStore,
@@ -21,7 +22,8 @@ const backends = new Map<string, StoreFactory>(Object.entries(builtInBackends));
 
 /**
  * Options every backend receives. Beyond `dataDir` they are hints a backend may ignore;
- * the LevelDB backend reads all of them.
+ * the LevelDB backend reads all of them. Every backend must keep Secrets encrypted at rest,
+ * with the key in `secretsKeyFile` (default `<dataDir>/secrets.key`).
  */
 export type OpenStoreOptions = LevelStoreOptions;
 

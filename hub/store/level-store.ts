@@ -12,14 +12,20 @@
  * order it was issued, against the objects as the writes before it leave them, and gets the
  * next version; one that fails its check (a Conflict, NotFound) is refused alone. If LevelDB
  * refuses the batch, every write in it fails and nothing of it reaches memory or watchers.
+ *
+ * Secrets are encrypted on disk (see secret-box.ts) and held in the clear in memory only. The
+ * store keeps a sealed check value beside them, so one opened with another key than it was
+ * written with fails at open with a message saying so, instead of handing out garbage.
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { Level } from 'level';
-import { FlotillaError } from '../../shared/errors.js';
+import { FlotillaError, isFlotillaError } from '../../shared/errors.js';
 import type { AnyObject, Kind, ObjectMeta } from '../../shared/objects.js';
 import { DEFAULT_HISTORY_SIZE, EventHistory } from './history.js';
 import { VERSION_KEY, loadIndex, objectStorageKey } from './level-layout.js';
 import type { CorruptEntryReporter } from './level-layout.js';
+import { SECRETS_KEY_FILE, SecretBox, loadSecretsKey, openSecretValues, sealSecretValues } from './secret-box.js';
 import {
   alreadyExists,
   deepFreeze,
@@ -59,7 +65,17 @@ export interface LevelStoreOptions {
   onWatcherError?: WatcherErrorReporter;
   /** A value on disk that cannot be read; it is skipped at open. Default: console.warn. */
   onCorruptEntry?: CorruptEntryReporter;
+  /**
+   * The key that encrypts Secrets on disk (default `<dataDir>/secrets.key`), made on first
+   * open. Kept elsewhere (another disk, a mounted secret), a copy of the data directory alone
+   * reveals no Secret.
+   */
+  secretsKeyFile?: string;
 }
+
+/** A value sealed with the secrets key when the store is first opened, to tell a wrong key at once. */
+const KEY_CHECK_KEY = 'm!secretsKeyCheck';
+const KEY_CHECK_TEXT = 'flotilla secrets key check';
 
 interface Watcher {
   kinds: ReadonlySet<Kind> | undefined;
@@ -114,16 +130,55 @@ export const createLevelStore = (async (options: LevelStoreOptions): Promise<Sto
     });
   }
   try {
-    const index = await loadIndex(db.iterator(), options.onCorruptEntry ?? reportCorruptEntry);
+    const box = await openSecretBox(db, options.secretsKeyFile ?? join(options.dataDir, SECRETS_KEY_FILE));
+    const report = options.onCorruptEntry ?? reportCorruptEntry;
+    const index = await loadIndex(db.iterator(), report);
+    openSecrets(index.objects, box, report);
     for (const ofKind of index.objects.values()) for (const object of ofKind.values()) deepFreeze(object);
-    return new LevelStore(db, index.objects, index.version, historySize, options);
+    return new LevelStore(db, box, index.objects, index.version, historySize, options);
   } catch (error) {
     await db.close();
+    if (isFlotillaError(error)) throw error;
     throw new FlotillaError('Unavailable', `cannot read the store in ${options.dataDir}: ${causeOf(error)}`, {
       cause: error,
     });
   }
 }) satisfies StoreFactory;
+
+/**
+ * The box for this store's Secrets, from the key file; checked against the value sealed at
+ * the store's first open, or, on that first open, sealing it.
+ */
+async function openSecretBox(db: Level<string, string>, keyFile: string): Promise<SecretBox> {
+  const check = await db.get(KEY_CHECK_KEY);
+  // A store that has sealed anything needs its own key: a fresh one would open none of it.
+  const { key } = await loadSecretsKey(keyFile, { create: check === undefined });
+  const box = new SecretBox(key);
+  if (check === undefined) {
+    await db.put(KEY_CHECK_KEY, box.seal(KEY_CHECK_TEXT, KEY_CHECK_KEY));
+  } else if (box.open(check, KEY_CHECK_KEY) !== KEY_CHECK_TEXT) {
+    throw new FlotillaError('Unavailable', `the secrets key ${keyFile} is not the key this store's Secrets were encrypted with`, {
+      hint: 'give the hub the key file it was first started with; the Secrets cannot be read with another',
+    });
+  }
+  return box;
+}
+
+/** Replaces each loaded Secret by its opened form; one that does not open is reported and skipped. */
+function openSecrets(objects: Map<Kind, Map<string, AnyObject>>, box: SecretBox, report: CorruptEntryReporter): void {
+  const secrets = objects.get('Secret');
+  if (secrets === undefined) return;
+  for (const [key, stored] of secrets) {
+    const storageKey = objectStorageKey('Secret', key);
+    const opened = openSecretValues(box, stored, storageKey);
+    if ('problem' in opened) {
+      report(storageKey, opened.problem);
+      secrets.delete(key);
+    } else {
+      secrets.set(key, opened);
+    }
+  }
+}
 
 /** LevelDB wraps the reason (a lock, a damaged file) in `cause`; that is what a person needs. */
 function causeOf(error: unknown): string {
@@ -146,6 +201,7 @@ class LevelStore implements Store {
 
   constructor(
     private readonly db: Level<string, string>,
+    private readonly box: SecretBox,
     private readonly objects: Map<Kind, Map<string, AnyObject>>,
     private version: number,
     historySize: number,
@@ -347,7 +403,7 @@ class LevelStore implements Store {
     try {
       const operations: BatchOperation[] = decided.map(({ write, event }) => {
         const key = objectStorageKey(write.id.kind, write.id.key);
-        return event.type === 'DELETED' ? { type: 'del', key } : { type: 'put', key, value: JSON.stringify(event.object) };
+        return event.type === 'DELETED' ? { type: 'del', key } : { type: 'put', key, value: this.encode(key, event.object) };
       });
       operations.push({ type: 'put', key: VERSION_KEY, value: String(version) });
       await this.db.batch(operations);
@@ -373,6 +429,11 @@ class LevelStore implements Store {
       for (const watcher of [...this.watchers]) this.deliver(watcher, event);
     }
     for (const { write, event } of decided) write.resolve(event.object);
+  }
+
+  /** The value kept on disk: JSON, with a Secret's values sealed under the key it is stored at. */
+  private encode(storageKey: string, object: AnyObject): string {
+    return JSON.stringify(object.kind === 'Secret' ? sealSecretValues(this.box, object, storageKey) : object);
   }
 
   /** Every watcher gets the same frozen object: none can change what another sees. */

@@ -1,8 +1,8 @@
 import t from 'tap';
 import type { Test } from 'tap';
 import type { FieldError, FlotillaError } from '../../shared/errors.js';
-import type { Deployment, Device, Pod } from '../../shared/objects.js';
-import { defaultPullPolicy, validateManifest, validateObjectName } from '../../shared/validation.js';
+import type { Deployment, Device, Pod, Secret } from '../../shared/objects.js';
+import { SECRET_MAX_BYTES, defaultPullPolicy, validateManifest, validateObjectName } from '../../shared/validation.js';
 import { invalidError } from '../helpers/errors.js';
 
 // Manifests as parsed YAML gives them: plain data, typed loosely on purpose.
@@ -641,4 +641,111 @@ t.test('object names for API paths follow the rules of their kind', async (t) =>
   t.match(validateObjectName('Deployment', 'a'.repeat(48)), /at most 47 characters/);
   t.equal(validateObjectName('Event', 'cam-1.17a2b'), undefined);
   t.match(validateObjectName('Pod', ''), /must not be empty/);
+});
+
+// ---- Secrets and the env values taken from them
+
+function secret(fields: Manifest = {}, metadata: Manifest = {}): Manifest {
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', ...metadata }, ...fields };
+}
+
+const b64 = (text: string): string => Buffer.from(text).toString('base64');
+
+t.test('a Secret defaults its type to Opaque and folds stringData into data as base64, stringData winning', async (t) => {
+  const result = validateManifest(secret({ data: { user: b64('app'), password: b64('old') }, stringData: { password: 'n3w' } })) as Secret;
+  t.same(result, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'db', namespace: 'default' },
+    type: 'Opaque',
+    data: { user: b64('app'), password: b64('n3w') },
+  });
+  t.notOk('stringData' in result, 'stringData is not kept');
+  t.equal((validateManifest(secret({ type: 'kubernetes.io/tls' })) as Secret).type, 'kubernetes.io/tls');
+  t.same((validateManifest(secret()) as Secret).data, {}, 'a Secret may hold no keys yet');
+});
+
+t.test('refuses Secret keys that are not letters, digits, "-", "_" and "."', async (t) => {
+  const input = secret({ data: { 'has space': b64('x'), 'ok.key_1-a': b64('y') }, stringData: { 'sl/ash': 'z', '..': 'w' } });
+  t.same(fields(input).sort(), ['data["has space"]', 'stringData[".."]', 'stringData["sl/ash"]']);
+  t.match(problemAt(t, input, 'data["has space"]'), /must be letters, digits, "-", "_" and "." only/);
+  t.match(problemAt(t, secret({ data: { ['k'.repeat(254)]: b64('x') } }), `data["${'k'.repeat(254)}"]`), /at most 253 characters/);
+});
+
+t.test('refuses a data value that is not base64, naming the key and never the value', async (t) => {
+  const error = refusal(secret({ data: { password: 'hunter2 not base64!', pin: 1234, list: ['a'] } }));
+  t.same(error.details.map((d) => d.field), ['data["password"]', 'data["pin"]', 'data["list"]']);
+  t.match(error.details[0]?.message, /must be base64 \(the value is not shown\); give plain text in stringData instead/);
+  t.match(error.details[1]?.message, /must be a string, got a number; quote it in YAML/);
+  const text = `${error.message} ${JSON.stringify(error.details)} ${error.hint ?? ''}`;
+  t.notMatch(text, /hunter2/);
+  t.notMatch(text, /1234/);
+  t.match(problemAt(t, secret({ stringData: { pin: 1234 } }), 'stringData["pin"]'), /must be a string/);
+  t.notMatch(JSON.stringify(problems(secret({ stringData: { pin: 1234 } }))), /1234/);
+  t.same(fields(secret({ data: { bad: 'YWJj' + '=' } })), ['data["bad"]'], 'padding must be where base64 puts it');
+});
+
+t.test('refuses a Secret larger than the limit, saying how large it is and what to do', async (t) => {
+  const big = 'x'.repeat(SECRET_MAX_BYTES);
+  const message = problemAt(t, secret({ stringData: { a: big } }), 'data');
+  t.match(message, new RegExp(`holds ${SECRET_MAX_BYTES + 1} bytes of keys and values .* at most ${SECRET_MAX_BYTES} bytes .*split it into several Secrets`));
+  t.notMatch(message, /xxxx/);
+  validateManifest(secret({ stringData: { a: 'x'.repeat(SECRET_MAX_BYTES - 1) } }));
+});
+
+t.test('refuses unknown top-level fields of a Secret, and spec, which Secrets do not have', async (t) => {
+  t.match(problemAt(t, secret({ strinData: { a: 'b' } }), 'strinData'), /did you mean stringData\?/);
+  t.match(problemAt(t, secret({ spec: {} }), 'spec'), /unknown field "spec"/);
+  t.match(problemAt(t, secret({ immutable: true }), 'immutable'), /Flotilla does not support/);
+  t.match(problemAt(t, secret({ type: 'has space' }), 'type'), /without whitespace/);
+});
+
+t.test('a Secret may be named like a host, as in Kubernetes', async (t) => {
+  t.equal(validateObjectName('Secret', 'registry.example.com'), undefined);
+  t.equal((validateManifest(secret({}, { name: 'registry.example.com' })) as Secret).metadata.name, 'registry.example.com');
+  t.same(fields(secret({}, { name: 'Bad_Name' })), ['metadata.name']);
+});
+
+t.test('an env variable takes its value from a Secret key, optionally', async (t) => {
+  const result = validateManifest(
+    podWith({
+      env: [
+        { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },
+        { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'api.example.com', key: 'token.v1', optional: true } } },
+      ],
+    }),
+  ) as Pod;
+  t.same(result.spec.containers[0]?.env, [
+    { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },
+    { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'api.example.com', key: 'token.v1', optional: true } } },
+  ]);
+});
+
+t.test('refuses an env variable with both value and valueFrom', async (t) => {
+  const input = podWith({ env: [{ name: 'A', value: 'x', valueFrom: { secretKeyRef: { name: 'db', key: 'k' } } }] });
+  t.match(problemAt(t, input, 'spec.containers[0].env[0]'), /either value or valueFrom, not both/);
+});
+
+t.test('refuses a secretKeyRef without a proper name and key, naming each field', async (t) => {
+  const env = (ref: unknown) => podWith({ env: [{ name: 'A', valueFrom: { secretKeyRef: ref } }] });
+  const path = 'spec.containers[0].env[0].valueFrom.secretKeyRef';
+  t.same(fields(env({})), [`${path}.name`, `${path}.key`]);
+  t.match(problemAt(t, env({ key: 'k' }), `${path}.name`), /is required, the Secret's name/);
+  t.match(problemAt(t, env({ name: 'Not_A_Name', key: 'k' }), `${path}.name`), /must be a Secret's name/);
+  t.match(problemAt(t, env({ name: 'db', key: 'bad key' }), `${path}.key`), /must be letters, digits/);
+  t.match(problemAt(t, env({ name: 'db', key: 'k', optional: 'yes' }), `${path}.optional`), /must be true or false/);
+  t.match(problemAt(t, env({ name: 'db', key: 'k', nmae: 'x' }), `${path}.nmae`), /unknown field/);
+  t.match(problemAt(t, podWith({ env: [{ name: 'A', valueFrom: {} }] }), 'spec.containers[0].env[0].valueFrom.secretKeyRef'), /is required/);
+  t.match(
+    problemAt(t, podWith({ env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'c', key: 'k' }, secretKeyRef: { name: 'db', key: 'k' } } }] }), 'spec.containers[0].env[0].valueFrom.configMapKeyRef'),
+    /Flotilla does not support/,
+  );
+});
+
+t.test('a Deployment template takes env values from Secrets too', async (t) => {
+  const ref = { name: 'A', valueFrom: { secretKeyRef: { name: 'db', key: 'k' } } };
+  const result = validateManifest(
+    deployment({ template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27', env: [ref] }] } } }),
+  ) as Deployment;
+  t.same(result.spec.template.spec.containers[0]?.env, [ref]);
 });

@@ -1,8 +1,11 @@
-/** GET of lists and single objects. */
+/**
+ * GET of lists and single objects. A Secret is never returned with its values: each key of
+ * `data` comes with an empty value, so clients see which keys exist and nothing else.
+ */
 import type { FastifyInstance } from 'fastify';
 import { FlotillaError } from '../../../shared/errors.js';
 import { KINDS, kindForPlural } from '../../../shared/objects.js';
-import type { AnyObject, FlotillaEvent, Kind } from '../../../shared/objects.js';
+import type { AnyObject, FlotillaEvent, Kind, Secret } from '../../../shared/objects.js';
 import { parseSelector, SelectorSyntaxError } from '../../../shared/selector.js';
 import type { Selector } from '../../../shared/selector.js';
 import type { ListOptions, Store } from '../../store/store.js';
@@ -47,6 +50,14 @@ function aboutInvolvedObject(query: ListQuery): (event: FlotillaEvent) => boolea
     (query.involvedNamespace === undefined || event.involvedObject.namespace === query.involvedNamespace);
 }
 
+/** The object as the API may show it: a Secret without its values, anything else as it is. */
+export function withoutSecretValues<T extends AnyObject>(object: T): T {
+  if (object.kind !== 'Secret') return object;
+  const { stringData: _stringData, data, ...rest } = object as Secret;
+  const keys = Object.fromEntries(Object.keys(data ?? {}).map((key) => [key, '']));
+  return { ...rest, data: keys } as T;
+}
+
 export async function listObjects(store: Store, liveOf: LiveStatusLookup, resource: Resource, query: ListQuery): Promise<ObjectList> {
   const options: ListOptions = {};
   if (resource.namespace !== undefined) options.namespace = resource.namespace;
@@ -56,6 +67,7 @@ export async function listObjects(store: Store, liveOf: LiveStatusLookup, resour
   let items: AnyObject[] = result.items;
   if (resource.kind === 'Event') items = (items as FlotillaEvent[]).filter(aboutInvolvedObject(query));
   if (resource.kind === 'Device') items = items.map((item) => withLiveStatus(item, liveOf));
+  if (resource.kind === 'Secret') items = items.map(withoutSecretValues);
   return {
     apiVersion: KINDS[resource.kind].apiVersion,
     kind: `${resource.kind}List`,
@@ -73,7 +85,7 @@ export async function getObject(store: Store, liveOf: LiveStatusLookup, kind: Ki
         : `list them with: flotilla get ${KINDS[kind].plural}`,
     });
   }
-  return withLiveStatus(object, liveOf);
+  return withoutSecretValues(withLiveStatus(object, liveOf));
 }
 
 const listQuerySchema = {

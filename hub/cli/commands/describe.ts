@@ -1,11 +1,12 @@
-/** `flotilla describe pod|device|deployment <name>`. */
-import type { AnyObject, Deployment, Device, FlotillaEvent, Kind, Pod } from '../../../shared/objects.js';
+/** `flotilla describe pod|device|deployment|secret <name>`. */
+import type { AnyObject, Deployment, Device, FlotillaEvent, Kind, Pod, Secret } from '../../../shared/objects.js';
 import { KINDS } from '../../../shared/objects.js';
 import { apiPath, commandContext, kindOfArgument, write } from '../context.js';
 import type { CommandContext, GlobalOptions } from '../context.js';
 import { describeDeployment } from '../format/describe-deployment.js';
 import { describeDevice } from '../format/describe-device.js';
 import { describePod } from '../format/describe-pod.js';
+import { describeSecret } from '../format/describe-secret.js';
 import { deploymentSelector } from '../format/deployments.js';
 
 interface List<T> {
@@ -22,7 +23,7 @@ async function eventsAbout(context: CommandContext, object: AnyObject): Promise<
   return list.items;
 }
 
-const DESCRIBABLE: readonly Kind[] = ['Pod', 'Device', 'Deployment'];
+const DESCRIBABLE: readonly Kind[] = ['Pod', 'Device', 'Deployment', 'Secret'];
 
 export async function runDescribe(type: string, name: string, options: GlobalOptions): Promise<void> {
   const context = commandContext(options);
@@ -51,6 +52,9 @@ export async function runDescribe(type: string, name: string, options: GlobalOpt
       write(describeDeployment(deployment, pods, events, now));
       return;
     }
+    case 'Secret':
+      write(describeSecret(object as Secret, events, now));
+      return;
     default:
       return;
   }

@@ -217,3 +217,65 @@ t.test('an apply that races with a status write retries from a fresh read and ke
   t.equal(stored?.spec.replicas, 4);
   t.equal(stored?.status?.readyReplicas, 2, "the controller's status write is kept");
 });
+
+// ---- Secrets
+
+function secretManifest(name: string, fields: { data?: Record<string, unknown>; stringData?: Record<string, unknown>; type?: string; labels?: Record<string, string> }): Record<string, unknown> {
+  const metadata: Record<string, unknown> = { name };
+  if (fields.labels) metadata['labels'] = fields.labels;
+  return { apiVersion: 'v1', kind: 'Secret', metadata, ...fields, labels: undefined };
+}
+
+const b64 = (text: string): string => Buffer.from(text).toString('base64');
+
+t.test('a Secret is created from stringData and data, stored with every value in data as base64', async (t) => {
+  const api = await setup(t);
+  const result = await apply(api, [secretManifest('db', { stringData: { password: 's3cr3t' }, data: { user: b64('app') } })]);
+  t.equal(result.status, 200);
+  t.same(result.body.items, [{ kind: 'Secret', namespace: 'default', name: 'db', action: 'created' }]);
+  const stored = await api.store.get('Secret', 'default', 'db');
+  t.same(stored?.data, { password: b64('s3cr3t'), user: b64('app') });
+  t.equal(stored?.type, 'Opaque');
+  t.notOk(stored && 'stringData' in stored, 'stringData is never kept');
+});
+
+t.test('reapplying a Secret changes its values and drops keys the manifest no longer has', async (t) => {
+  const api = await setup(t);
+  await apply(api, [secretManifest('db', { stringData: { password: 'one', old: 'x' } })]);
+  t.same((await apply(api, [secretManifest('db', { stringData: { password: 'one', old: 'x' } })])).body.items.map((i) => i.action), ['unchanged']);
+  const changed = await apply(api, [secretManifest('db', { stringData: { password: 'two' } })]);
+  t.same(changed.body.items.map((i) => i.action), ['configured']);
+  t.same((await api.store.get('Secret', 'default', 'db'))?.data, { password: b64('two') });
+});
+
+t.test('a Secret read back (values empty) and applied again keeps its values and takes the new labels', async (t) => {
+  const api = await setup(t);
+  await apply(api, [secretManifest('db', { stringData: { password: 's3cr3t' } })]);
+  const read = (await api.app.inject({ url: '/api/v1/namespaces/default/secrets/db' })).json() as Record<string, unknown> & { metadata: Record<string, unknown> };
+  t.same(read['data'], { password: '' });
+  const relabelled = { ...read, metadata: { ...read.metadata, labels: { team: 'data' } } };
+  const result = await apply(api, [relabelled]);
+  t.same(result.body.items.map((i) => i.action), ['configured'], `applied: ${JSON.stringify(result.body)}`);
+  const stored = await api.store.get('Secret', 'default', 'db');
+  t.same(stored?.data, { password: b64('s3cr3t') }, 'the value is still there');
+  t.same(stored?.metadata.labels, { team: 'data' });
+});
+
+t.test("a Secret's type cannot change once it exists", async (t) => {
+  const api = await setup(t);
+  await apply(api, [secretManifest('tls', { type: 'kubernetes.io/tls', stringData: { 'tls.crt': 'c', 'tls.key': 'k' } })]);
+  const result = await apply(api, [secretManifest('tls', { type: 'Opaque', stringData: { 'tls.crt': 'c' } })]);
+  t.equal(result.status, 422);
+  t.match(result.body.details, [{ field: 'items[0].type', message: /is immutable/ }]);
+  t.equal((await api.store.get('Secret', 'default', 'tls'))?.type, 'kubernetes.io/tls');
+});
+
+t.test('an invalid Secret beside a valid Pod stores neither, and the error shows no value', async (t) => {
+  const api = await setup(t);
+  const result = await apply(api, [podManifest('web'), secretManifest('db', { data: { password: 'not base64 hunter2!' } })]);
+  t.equal(result.status, 422);
+  t.match(result.body.details, [{ field: 'items[1].data["password"]', message: /must be base64/ }]);
+  t.notMatch(JSON.stringify(result.body), /hunter2/);
+  t.equal(await api.store.get('Pod', 'default', 'web'), undefined);
+  t.equal(await api.store.get('Secret', 'default', 'db'), undefined);
+});

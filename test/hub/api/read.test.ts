@@ -152,3 +152,26 @@ t.test('events can be filtered by the object they are about', async (t) => {
   const { body } = await get(api, '/api/v1/events?involvedKind=Pod&involvedName=web-1&involvedNamespace=default');
   t.same(body.items.map((e: FlotillaEvent) => e.metadata.name), ['e1']);
 });
+
+t.test('a Secret is read with each key present and every value empty, in a list and alone', async (t) => {
+  const api = await setup(t);
+  const applied = await api.app.inject({
+    method: 'POST',
+    url: '/api/v1/apply',
+    payload: { items: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: 'hunter2-distinct', user: 'app' } }] },
+  });
+  t.equal(applied.statusCode, 200);
+  const one = await get(api, '/api/v1/namespaces/default/secrets/db');
+  t.equal(one.status, 200);
+  t.same(one.body.data, { password: '', user: '' });
+  t.notOk('stringData' in one.body);
+  t.equal(one.body.type, 'Opaque');
+  for (const url of ['/api/v1/namespaces/default/secrets', '/api/v1/secrets']) {
+    const list = await api.app.inject({ url });
+    t.same(list.json().items.map((s: { data: unknown }) => s.data), [{ password: '', user: '' }], url);
+    t.notMatch(list.body, /hunter2/, `${url} holds no value`);
+    t.notMatch(list.body, new RegExp(Buffer.from('hunter2-distinct').toString('base64')), `${url} holds no base64 value`);
+  }
+  t.notMatch((await api.app.inject({ url: '/api/v1/namespaces/default/secrets/db' })).body, /aHVudGVyMi1kaXN0aW5jdA/);
+  t.equal(Buffer.from((await api.store.get('Secret', 'default', 'db'))?.data?.['password'] ?? '', 'base64').toString(), 'hunter2-distinct', 'the store still has it');
+});

@@ -1,6 +1,7 @@
 import t from 'tap';
-import { desiredPod } from '../../../hub/dispatch/desired.js';
-import type { Container, Pod, PodSpec } from '../../../shared/objects.js';
+import { desiredPod, resolveDesiredPod, secretsReferencedBy } from '../../../hub/dispatch/desired.js';
+import type { SecretLookup } from '../../../hub/dispatch/desired.js';
+import type { Container, Pod, PodSpec, Secret } from '../../../shared/objects.js';
 import { decode, encode } from '../../../shared/proto/codec.js';
 import { desiredContainer, DEVICE, TEST_IMAGE } from '../../helpers/desired-pods.js';
 
@@ -92,4 +93,53 @@ t.test('produces a message the wire protocol carries unchanged', async (t) => {
   const desired = desiredPod(pod({ restartPolicy: 'Never' }, { resources: { limits: { cpu: '250m', memory: '3Gi' } }, env: [{ name: 'A', value: '1' }] }));
   const decoded = decode('DesiredState', encode('DesiredState', { generation: 3, pods: [desired] }));
   t.same(decoded.pods[0], desired);
+});
+
+// ---- Values from Secrets
+
+function secrets(namespace: string, byName: Record<string, Record<string, string>>): SecretLookup {
+  return (ns, name) => {
+    const values = byName[name];
+    if (ns !== namespace || values === undefined) return undefined;
+    const data = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, Buffer.from(value).toString('base64')]));
+    const secret: Secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, data };
+    return secret;
+  };
+}
+
+t.test("resolves a secretKeyRef into the variable's value, decoded from base64, from the pod's own namespace", async (t) => {
+  const p = pod({}, { env: [{ name: 'PLAIN', value: 'p' }, { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }] });
+  const resolution = resolveDesiredPod(p, secrets('plant-3', { db: { password: 'ünïcode s3cr3t' } }));
+  t.same(resolution.desired?.containers[0]?.env, [
+    { name: 'PLAIN', value: 'p' },
+    { name: 'PASSWORD', value: 'ünïcode s3cr3t' },
+  ]);
+  t.same(resolveDesiredPod(p, secrets('default', { db: { password: 'x' } })).missing, [
+    { container: 'app', variable: 'PASSWORD', secret: 'db', key: 'password', missing: 'secret' },
+  ], 'a Secret of the same name in another namespace is not the one');
+});
+
+t.test('lists every missing Secret and key, naming neither values nor anything but names', async (t) => {
+  const p = pod({}, {
+    env: [
+      { name: 'A', valueFrom: { secretKeyRef: { name: 'db', key: 'constructor' } } },
+      { name: 'B', valueFrom: { secretKeyRef: { name: 'gone', key: 'k' } } },
+      { name: 'C', valueFrom: { secretKeyRef: { name: 'gone', key: 'k', optional: true } } },
+    ],
+  });
+  const resolution = resolveDesiredPod(p, secrets('plant-3', { db: { password: 'hidden-value' } }));
+  t.equal(resolution.desired, undefined);
+  t.same(resolution.missing?.map((m) => `${m.variable}:${m.secret}/${m.key}:${m.missing}`), ['A:db/constructor:key', 'B:gone/k:secret']);
+  t.throws(() => desiredPod(p, secrets('plant-3', { db: { password: 'hidden-value' } })), {
+    code: 'NotFound',
+    message: 'pod plant-3/camera-feed: key "constructor" not found in Secret db (env A of container app); Secret gone not found (env B of container app)',
+  });
+});
+
+t.test('names each Secret a pod references once', async (t) => {
+  const ref = (name: string) => ({ name: `V_${name}`, valueFrom: { secretKeyRef: { name, key: 'k' } } });
+  const p = pod({}, { env: [ref('a'), ref('b'), ref('a')] });
+  p.spec.containers.push({ name: 'sidecar', image: TEST_IMAGE, env: [ref('c'), { name: 'X', value: '1' }] });
+  t.same(secretsReferencedBy(p), ['a', 'b', 'c']);
+  t.same(secretsReferencedBy(pod()), []);
 });

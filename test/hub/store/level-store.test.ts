@@ -1,8 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import t from 'tap';
 import { Level } from 'level';
 import { createLevelStore } from '../../../hub/store/level-store.js';
 import type { LevelStoreOptions } from '../../../hub/store/level-store.js';
 import type { WatchEvent } from '../../../hub/store/store.js';
+import type { Secret } from '../../../shared/objects.js';
 import { device, pod, recorder, storeContract } from './store-contract.js';
 
 /** Watch handler failures are expected in the contract; keep them out of the test output. */
@@ -419,4 +423,133 @@ t.test('closing waits for every queued write, batched or not yet', async (t) => 
     (await reopened.list('Pod')).items.map((p) => p.metadata.name),
     ['a', 'b', 'c'],
   );
+});
+
+// ---- Secrets at rest
+
+function secret(name: string, data: Record<string, string>, namespace = 'default'): Secret {
+  const encoded = Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Buffer.from(value).toString('base64')]));
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'Opaque', data: encoded };
+}
+
+/** Every file under `dir`, as raw bytes. */
+async function filesUnder(dir: string): Promise<{ path: string; bytes: Buffer }[]> {
+  const files: { path: string; bytes: Buffer }[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files.push({ path, bytes: await readFile(path) });
+  }
+  return files;
+}
+
+function filesHolding(files: { path: string; bytes: Buffer }[], text: string): string[] {
+  return files.filter((file) => file.bytes.includes(Buffer.from(text))).map((file) => file.path);
+}
+
+t.test("a Secret's key names and values are in none of the store's files, while a pod's label in the same store is", async (t) => {
+  const dataDir = t.testdir();
+  const value = `value-${randomBytes(6).toString('hex')}`;
+  const keyName = `key-${randomBytes(6).toString('hex')}`;
+  const label = `label-${randomBytes(6).toString('hex')}`;
+  const store = await createLevelStore({ dataDir, ...quiet });
+  const written = await store.create(secret('db', { [keyName]: value }));
+  await store.update({ ...written, metadata: { ...written.metadata, labels: { rotated: 'yes' } } });
+  await store.create(pod('web', { labels: { app: label } }));
+  await store.close();
+
+  const files = await filesUnder(dataDir);
+  t.ok(files.length > 0, 'the store wrote files');
+  t.not(filesHolding(files, label).length, 0, "the search finds the pod's label, stored in the clear");
+  t.same(filesHolding(files, value), [], 'the value is in no file');
+  t.same(filesHolding(files, Buffer.from(value).toString('base64')), [], 'nor its base64');
+  t.same(filesHolding(files, keyName), [], 'nor the name of its key');
+});
+
+t.test('a Secret reads back with its values after the store is closed and opened again', async (t) => {
+  const dataDir = t.testdir();
+  const first = await createLevelStore({ dataDir, ...quiet });
+  const written = await first.create(secret('db', { password: 's3cr3t', user: 'app' }));
+  await first.close();
+  const second = await createLevelStore({ dataDir, ...quiet });
+  t.teardown(() => second.close());
+  const read = await second.get('Secret', 'default', 'db');
+  t.same(read, written, 'exactly the object written');
+  t.equal(Buffer.from(read?.data?.['password'] ?? '', 'base64').toString(), 's3cr3t');
+  t.ok(Object.isFrozen(read?.data), 'read-only as every stored object');
+});
+
+t.test('a store opened with another key than its Secrets were written with fails at open, saying so', async (t) => {
+  const dataDir = t.testdir();
+  const first = await createLevelStore({ dataDir, ...quiet });
+  await first.create(secret('db', { password: 's3cr3t' }));
+  await first.close();
+  await writeFile(join(dataDir, 'secrets.key'), `${randomBytes(32).toString('base64')}\n`);
+  await t.rejects(createLevelStore({ dataDir, ...quiet }), {
+    code: 'Unavailable',
+    message: /the secrets key .*secrets\.key is not the key this store's Secrets were encrypted with/,
+    hint: /the key file it was first started with/,
+  });
+});
+
+t.test('a store whose key file is lost fails at open instead of making a new key', async (t) => {
+  const root = t.testdir();
+  const dataDir = join(root, 'data');
+  const keyFile = join(root, 'elsewhere', 'hub.key');
+  const first = await createLevelStore({ dataDir, secretsKeyFile: keyFile, ...quiet });
+  await first.close();
+  await t.rejects(createLevelStore({ dataDir, secretsKeyFile: join(root, 'moved.key'), ...quiet }), {
+    code: 'Unavailable',
+    message: /moved\.key is missing, and the store holds Secrets encrypted with it/,
+  });
+  await t.rejects(stat(join(root, 'moved.key')), { code: 'ENOENT' }, 'no key was made in its place');
+  const again = await createLevelStore({ dataDir, secretsKeyFile: keyFile, ...quiet });
+  await again.close();
+});
+
+t.test('the secrets key can live outside the data directory, readable by its owner only', async (t) => {
+  const root = t.testdir();
+  const dataDir = join(root, 'data');
+  const keyFile = join(root, 'keys', 'flotilla.key');
+  const store = await createLevelStore({ dataDir, secretsKeyFile: keyFile, ...quiet });
+  await store.close();
+  t.equal((await stat(keyFile)).mode & 0o777, 0o600);
+  await t.rejects(stat(join(dataDir, 'secrets.key')), { code: 'ENOENT' }, 'none in the data directory');
+  const inDataDir = join(root, 'other');
+  const defaulted = await createLevelStore({ dataDir: inDataDir, ...quiet });
+  await defaulted.close();
+  t.equal((await stat(join(inDataDir, 'secrets.key'))).mode & 0o777, 0o600, 'by default, in the data directory');
+});
+
+t.test("a Secret's sealed values copied under another Secret's name are reported and not loaded", async (t) => {
+  const dataDir = t.testdir();
+  const first = await createLevelStore({ dataDir, ...quiet });
+  await first.create(secret('a', { password: 'for-a' }));
+  await first.create(secret('b', { password: 'for-b' }));
+  await first.close();
+  const db = new Level<string, string>(dataDir, { valueEncoding: 'utf8' });
+  await db.open();
+  const storedA = JSON.parse((await db.get('o!Secret!default/a')) ?? '{}') as Secret;
+  await db.put('o!Secret!default/b', JSON.stringify({ ...storedA, metadata: { ...storedA.metadata, name: 'b' } }));
+  await db.put('o!Secret!default/plain', JSON.stringify({ ...secret('plain', { x: 'y' }), metadata: { name: 'plain', namespace: 'default', resourceVersion: '1' } }));
+  await db.close();
+
+  const reported: string[] = [];
+  const second = await createLevelStore({ dataDir, ...quiet, onCorruptEntry: (key, problem) => reported.push(`${key}: ${problem}`) });
+  t.teardown(() => second.close());
+  t.equal(Buffer.from((await second.get('Secret', 'default', 'a'))?.data?.['password'] ?? '', 'base64').toString(), 'for-a');
+  t.equal(await second.get('Secret', 'default', 'b'), undefined, "a's values do not pass as b's");
+  t.equal(await second.get('Secret', 'default', 'plain'), undefined);
+  t.match(reported.join('\n'), /o!Secret!default\/b: .*copied from another Secret/);
+  t.match(reported.join('\n'), /o!Secret!default\/plain: a Secret stored without encryption/);
+});
+
+t.test('watchers and reads see a Secret with its values: only the disk holds them sealed', async (t) => {
+  const store = await createLevelStore({ dataDir: t.testdir(), ...quiet });
+  t.teardown(() => store.close());
+  const seen = recorder();
+  t.teardown(store.watch({ kinds: ['Secret'] }, seen.handler));
+  const written = await store.create(secret('db', { password: 's3cr3t' }));
+  t.same((seen.events[0]?.object as Secret | undefined)?.data, written.data);
+  t.same((await store.list('Secret')).items[0]?.data, { password: Buffer.from('s3cr3t').toString('base64') });
 });
