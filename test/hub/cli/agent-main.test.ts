@@ -1,0 +1,46 @@
+/** The two programs that run an agent, `flotilla agent` and the bundle's `flotilla-agent`, declare one set of flags. */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+function run(entry: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The long flags a help text lists, in order. */
+function flags(help: string): string[] {
+  return [...help.matchAll(/^ {2}(?:-\w, )?(--[a-z-]+)/gm)].map((match) => match[1] ?? '').filter((flag) => flag !== '--help' && flag !== '--version');
+}
+
+t.test('flotilla-agent takes the same flags as flotilla agent, the join token and CA file among them', async (t) => {
+  const bundled = await run('hub/cli/agent-main.ts', ['--help']);
+  const cli = await run('hub/cli/flotilla.ts', ['agent', '--help']);
+  t.equal(bundled.code, 0);
+  t.match(bundled.stdout, /^Usage: flotilla-agent \[options\]/);
+  t.same(flags(bundled.stdout), flags(cli.stdout));
+  for (const flag of ['--hub', '--token', '--ca-file', '--profile']) t.ok(flags(bundled.stdout).includes(flag), flag);
+  t.match(bundled.stdout, /--token <join token>\s+join the fleet with this token on first start\s+\(env\s+FLOTILLA_JOIN_TOKEN\)/);
+  t.match(bundled.stdout, /flotilla-agent --profile raspberry-pi-4 --token/, 'its examples name it');
+});
+
+t.test('flotilla-agent --version prints the agent version', async (t) => {
+  const result = await run('hub/cli/agent-main.ts', ['--version']);
+  t.equal(result.code, 0);
+  t.match(result.stdout, /^\d+\.\d+\.\d+\n$/);
+});
+
+t.test('flotilla-agent refuses an unknown flag as a usage error', async (t) => {
+  const result = await run('hub/cli/agent-main.ts', ['--hubb', 'x']);
+  t.equal(result.code, 2);
+  t.match(result.stderr, /unknown option '--hubb'/);
+});
