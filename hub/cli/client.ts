@@ -1,30 +1,19 @@
 /**
- * The CLI's HTTP client for the hub's API, on the global fetch. A hub that cannot be reached
- * is one line that says what to do; an API error comes back as the FlotillaError it was.
+ * The CLI's client for the hub's API: it trusts the context's CA and sends its access token.
+ * A hub that cannot be reached, a certificate that cannot be trusted and a missing token are
+ * one line each that says what to do; an API error comes back as the FlotillaError it was.
  */
 import { FlotillaError, isErrorBody } from '../../shared/errors.js';
-import { CliError, usageError } from './errors.js';
+import { httpRequest, tlsFailure } from '../../shared/http-client.js';
+import type { HttpResponse, TlsFailure } from '../../shared/http-client.js';
+import { DEFAULT_SERVER } from './config-file.js';
+import type { Connection } from './config-file.js';
+import { CliError } from './errors.js';
 
-export const DEFAULT_SERVER = 'http://localhost:7080';
+export { DEFAULT_SERVER };
 
 /** Long enough for a large apply on a busy hub, short enough that a hung hub is noticed. */
 const REQUEST_TIMEOUT_MS = 30_000;
-
-/** The hub's address from --server, FLOTILLA_SERVER or the default; refuses anything but http(s). */
-export function serverUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const text = flag ?? env['FLOTILLA_SERVER'] ?? DEFAULT_SERVER;
-  const from = flag !== undefined ? '--server' : env['FLOTILLA_SERVER'] !== undefined ? 'FLOTILLA_SERVER' : 'default';
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw usageError(`invalid ${from} "${text}": not a URL`, 'write it as http://host:7080');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw usageError(`invalid ${from} "${text}": the hub's API is http:// or https://`, 'write it as http://host:7080');
-  }
-  return text.replace(/\/+$/, '');
-}
 
 const REASONS: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
@@ -48,7 +37,7 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** Why fetch failed, in a few words: "connection refused", "timed out". */
+/** Why a request failed, in a few words: "connection refused", "timed out". */
 export function unreachableReason(error: unknown): string {
   if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timed out';
   const cause = (error as { cause?: unknown } | undefined)?.cause ?? error;
@@ -63,13 +52,54 @@ export function hubUnreachable(server: string, reason: string): CliError {
   );
 }
 
+/** The context's name in a suggested command, or a placeholder for one. */
+function contextArgument(connection: Connection): string {
+  return connection.context ?? '<name>';
+}
+
+/** A certificate the CLI will not trust, in one line: which server, which CA, what to check. */
+export function untrustedHub(connection: Connection, failure: TlsFailure): CliError {
+  const server = connection.server;
+  const trust = `flotilla config set-context ${contextArgument(connection)} --server ${server} --ca-fingerprint sha256:<the fingerprint in the hub's log>`;
+  switch (failure.kind) {
+    case 'untrusted':
+      return new CliError(
+        connection.caPem === undefined
+          ? `cannot trust the hub at ${server}: its certificate is not from a known CA and no CA is set for it; trust the hub's CA with '${trust}', or use the context in the hub's <data-dir>/admin.yaml`
+          : `cannot trust the hub at ${server}: its certificate is not signed by the CA it is trusted with (${connection.caFrom ?? 'the context'}); check that the server is the hub you mean, or fetch its CA again with '${trust}'`,
+      );
+    case 'name-mismatch':
+      return new CliError(
+        `cannot trust the hub at ${server}: its certificate is not for this address (${failure.detail}); use a host name or address the hub's certificate names, in --server or the context's server`,
+      );
+    case 'expired':
+    case 'not-yet-valid':
+      return new CliError(
+        `cannot trust the hub at ${server}: its certificate ${failure.kind === 'expired' ? 'has expired' : 'is not valid yet'}; check the clocks of this machine and the hub, and restart the hub to renew its certificate`,
+      );
+    case 'not-tls':
+      return new CliError(`the server at ${server} does not speak TLS: the hub's API is https://; if this server is plain http, write http:// in --server or the context`);
+  }
+}
+
+/** A 401: the token is missing, unknown or expired. One line that says how to get one. */
+export function notAuthenticated(connection: Connection, message: string): CliError {
+  const why = connection.token === undefined ? 'no access token was sent' : `the access token was refused: ${message}`;
+  return new CliError(
+    `the hub at ${connection.server} needs an access token (${why}); save one with 'flotilla config set-context ${contextArgument(connection)} --token <token>' (an admin makes one with 'flotilla access grant'), or on the hub's machine use its admin context: FLOTILLA_CONFIG=<data-dir>/admin.yaml`,
+  );
+}
+
 export type Query = Record<string, string | undefined>;
 
 export class HubClient {
   readonly server: string;
+  readonly connection: Connection;
 
-  constructor(server: string) {
-    this.server = server;
+  /** A connection from `resolveConnection`, or a bare server URL (no token, the system's CAs). */
+  constructor(connection: Connection | string) {
+    this.connection = typeof connection === 'string' ? { server: connection.replace(/\/+$/, ''), from: 'argument', configFile: '' } : connection;
+    this.server = this.connection.server;
   }
 
   get<T>(path: string, query: Query = {}): Promise<T> {
@@ -91,30 +121,45 @@ export class HubClient {
   async request<T>(method: string, path: string, body?: unknown, query: Query = {}): Promise<T> {
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, value);
-    const init: RequestInit = { method, headers: { accept: 'application/json' }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
-    if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      init.headers = { accept: 'application/json', 'content-type': 'application/json' };
-    }
-    let response: Response;
-    let text: string;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.connection.token !== undefined) headers['authorization'] = `Bearer ${this.connection.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: HttpResponse;
     try {
-      response = await fetch(url, init);
-      text = await response.text();
+      response = await httpRequest({
+        url,
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(this.connection.caPem === undefined ? {} : { ca: this.connection.caPem }),
+        timeoutMs: REQUEST_TIMEOUT_MS,
+      });
     } catch (error) {
-      throw hubUnreachable(this.server, unreachableReason(error));
+      const failure = tlsFailure(error);
+      if (failure !== undefined) throw untrustedHub(this.connection, failure);
+      throw hubUnreachable(this.server, this.reasonFor(error));
     }
+    const text = response.body.toString('utf8');
     let parsed: unknown;
     try {
       parsed = text === '' ? undefined : JSON.parse(text);
     } catch {
       throw new CliError(
-        `the server at ${this.server} did not answer like a Flotilla hub (HTTP ${response.status}, ${response.headers.get('content-type') ?? 'no content type'})`,
-        { hint: 'check --server or FLOTILLA_SERVER' },
+        `the server at ${this.server} did not answer like a Flotilla hub (HTTP ${response.status}, ${response.headers['content-type'] ?? 'no content type'})`,
+        { hint: 'check --server, FLOTILLA_SERVER or the context' },
       );
     }
-    if (response.ok) return parsed as T;
+    if (response.status >= 200 && response.status < 300) return parsed as T;
+    if (response.status === 401) throw notAuthenticated(this.connection, isErrorBody(parsed) ? parsed.message : `HTTP ${response.status}`);
     if (isErrorBody(parsed)) throw FlotillaError.fromBody(parsed);
     throw new CliError(`the hub answered HTTP ${response.status} to ${method} ${url.pathname}`);
+  }
+
+  /** A plain-http request to an https hub is dropped without a word: say which scheme to use. */
+  private reasonFor(error: unknown): string {
+    const reason = unreachableReason(error);
+    const code = errorCode((error as { cause?: unknown } | undefined)?.cause ?? error);
+    if (this.server.startsWith('http:') && (code === 'ECONNRESET' || code === 'EPIPE')) return `${reason}; is it https://?`;
+    return reason;
   }
 }

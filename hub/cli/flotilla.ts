@@ -6,6 +6,7 @@
  * `flotilla agent` on a small device never loads fastify, yaml or the hub.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { declareAgentCommand } from './agent-command.js';
 import { EXIT_USAGE, exitCodeOf, formatError } from './errors.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -27,8 +28,27 @@ const program = new Command('flotilla')
   .exitOverride()
   .showHelpAfterError('(add --help for usage)')
   .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
-  .option('--server <url>', "the hub's API (env FLOTILLA_SERVER, default http://localhost:7080)")
-  .option('-n, --namespace <namespace>', 'namespace of namespaced objects', 'default');
+  .option('--server <url>', "the hub's API (env FLOTILLA_SERVER, else the context's, default https://localhost:7080)")
+  .option('-n, --namespace <namespace>', 'namespace of namespaced objects', 'default')
+  .option('--context <name>', 'use this context of the config file, not its current one (env FLOTILLA_CONTEXT)')
+  .option('--token <token>', "an access token to send, not the context's (env FLOTILLA_TOKEN)")
+  .option('--config <file>', 'the config file (env FLOTILLA_CONFIG, default ~/.config/flotilla/config.yaml)');
+
+/*
+ * Commander hands a global option every value on the command line, wherever it stands, so
+ * `flotilla agent --token <join token>` would fill the global --token. A command that
+ * declares an option of the same name gets the value back here: its own meaning wins.
+ */
+program.hook('preAction', (_program, actionCommand) => {
+  for (const option of actionCommand.options) {
+    const key = option.attributeName();
+    for (let parent = actionCommand.parent; parent !== null; parent = parent.parent) {
+      if (parent.getOptionValueSource(key) !== 'cli') continue;
+      actionCommand.setOptionValueWithSource(key, parent.getOptionValue(key), 'cli');
+      break;
+    }
+  }
+});
 
 program
   .command('get')
@@ -58,11 +78,11 @@ program
 program
   .command('describe')
   .description('Show one object in detail, with its events')
-  .argument('<type>', 'pod, device or deployment')
+  .argument('<type>', 'pod, device, deployment or secret')
   .argument('<name>', 'its name')
   .addHelpText(
     'after',
-    examples('flotilla describe pod web-5d8f9-x2k4q', 'flotilla describe device cam-7', 'flotilla describe deployment web -n plant-3'),
+    examples('flotilla describe pod web-5d8f9-x2k4q', 'flotilla describe device cam-7', 'flotilla describe deployment web -n plant-3', 'flotilla describe secret db'),
   )
   .action(async (type: string, name: string, _options: unknown, command: Command) => {
     const { runDescribe } = await import('./commands/describe.js');
@@ -127,16 +147,195 @@ for (const [verb, unschedulable] of [
     });
 }
 
+const config = program
+  .command('config')
+  .description('Contexts of the config file: which hub, the CA to trust for it, and the access token to send')
+  .addHelpText(
+    'after',
+    examples(
+      'flotilla config set-context plant-3 --server https://hub.plant-3:7080 --ca-fingerprint sha256:9f2c… --token flotilla-access.alice.…',
+      'flotilla config use-context plant-3',
+      'flotilla config get-contexts',
+    ),
+  );
+
+config
+  .command('view')
+  .description('Show the config file; tokens and CA data are hidden unless --raw')
+  .option('--raw', 'show tokens and CA data as they are')
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']))
+  .addHelpText('after', examples('flotilla config view', 'flotilla config view --raw -o json'))
+  .action(async (_options: unknown, command: Command) => {
+    const { runConfigView } = await import('./commands/config.js');
+    runConfigView(command.optsWithGlobals());
+  });
+
+config
+  .command('get-contexts')
+  .description('List the contexts; * marks the current one')
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['name']))
+  .addHelpText('after', examples('flotilla config get-contexts', 'flotilla config get-contexts -o name'))
+  .action(async (_options: unknown, command: Command) => {
+    const { runConfigGetContexts } = await import('./commands/config.js');
+    runConfigGetContexts(command.optsWithGlobals());
+  });
+
+config
+  .command('current-context')
+  .description('Print the name of the current context')
+  .addHelpText('after', examples('flotilla config current-context'))
+  .action(async (_options: unknown, command: Command) => {
+    const { runConfigCurrentContext } = await import('./commands/config.js');
+    runConfigCurrentContext(command.optsWithGlobals());
+  });
+
+config
+  .command('use-context')
+  .description('Make a context the current one')
+  .argument('<name>', "the context's name")
+  .addHelpText('after', examples('flotilla config use-context plant-3'))
+  .action(async (name: string, _options: unknown, command: Command) => {
+    const { runConfigUseContext } = await import('./commands/config.js');
+    runConfigUseContext(name, command.optsWithGlobals());
+  });
+
+config
+  .command('set-context')
+  .description("Add a context or change one: the hub's address, its CA, the token to send")
+  .argument('<name>', "the context's name")
+  .option('--server <url>', "the hub's API, as https://hub.example:7080")
+  .option('--token <token>', "the access token to send (from flotilla access grant, or the hub's admin.yaml)")
+  .option('--ca-file <pem>', "trust the hub's CA from this PEM file")
+  .option('--ca-fingerprint <sha256:hex>', "fetch the hub's CA and trust it only if it has this fingerprint (the hub logs it)")
+  .addHelpText(
+    'after',
+    examples(
+      'flotilla config set-context plant-3 --server https://hub.plant-3:7080 --ca-fingerprint sha256:9f2c…',
+      'flotilla config set-context plant-3 --token "$(cat alice.token)"',
+      'flotilla config set-context lab --server https://10.0.0.5:7080 --ca-file hub-ca.pem',
+    ),
+  )
+  .action(async (name: string, _options: unknown, command: Command) => {
+    const { runConfigSetContext } = await import('./commands/config.js');
+    await runConfigSetContext(name, command.optsWithGlobals());
+  });
+
+config
+  .command('delete-context')
+  .description('Remove a context from the config file')
+  .argument('<name>', "the context's name")
+  .addHelpText('after', examples('flotilla config delete-context old-lab'))
+  .action(async (name: string, _options: unknown, command: Command) => {
+    const { runConfigDeleteContext } = await import('./commands/config.js');
+    runConfigDeleteContext(name, command.optsWithGlobals());
+  });
+
+const token = program
+  .command('token')
+  .description('Join tokens: what a new device is given to join the fleet (admin)')
+  .addHelpText('after', examples('flotilla token create --labels site=plant-3 --ttl 24h --uses 10', 'flotilla token list', 'flotilla token revoke 4f9a1c2b7d3e'));
+
+token
+  .command('create')
+  .description('Make a join token and print it (only the token on stdout; its id, expiry and uses on stderr)')
+  .option('--labels <labels>', 'labels every device that joins with it gets, as role=camera,site=plant-3')
+  .option('--ttl <duration>', 'how long it can be used: 30m, 24h, 7d or seconds (default: no expiry)')
+  .option('--uses <n>', 'how many devices may join with it (default: unlimited)')
+  .addHelpText(
+    'after',
+    examples('flotilla token create --ttl 24h --uses 1', 'TOKEN=$(flotilla token create --labels role=camera,site=plant-3 --ttl 7d)', 'flotilla agent --token "$TOKEN"'),
+  )
+  .action(async (_options: unknown, command: Command) => {
+    const { runTokenCreate } = await import('./commands/token.js');
+    await runTokenCreate(command.optsWithGlobals());
+  });
+
+token
+  .command('list')
+  .description('List join tokens: state, uses, expiry, labels (never their secrets)')
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'json', 'yaml', 'name']))
+  .addHelpText('after', examples('flotilla token list', 'flotilla token list -o yaml'))
+  .action(async (_options: unknown, command: Command) => {
+    const { runTokenList } = await import('./commands/token.js');
+    await runTokenList(command.optsWithGlobals());
+  });
+
+token
+  .command('revoke')
+  .description('Revoke join tokens: no device can join with them any more (devices that joined stay)')
+  .argument('<ids...>', 'the ids of the tokens, as token list shows them')
+  .addHelpText('after', examples('flotilla token revoke 4f9a1c2b7d3e'))
+  .action(async (ids: string[], _options: unknown, command: Command) => {
+    const { runTokenRevoke } = await import('./commands/token.js');
+    await runTokenRevoke(ids, command.optsWithGlobals());
+  });
+
+const access = program
+  .command('access')
+  .description('Access tokens for the API: who may read (viewer), change workloads (operator), or everything (admin)')
+  .addHelpText('after', examples('flotilla access grant alice --role operator --ttl 30d', 'flotilla access list', 'flotilla access revoke alice'));
+
+access
+  .command('grant')
+  .description('Make an access token and print it (only the token on stdout)')
+  .argument('<name>', 'who holds it, a DNS label: alice, ci-deploy')
+  .addOption(new Option('--role <role>', 'what it may do').choices(['viewer', 'operator', 'admin']).makeOptionMandatory())
+  .option('--ttl <duration>', 'how long it is valid: 30m, 24h, 7d or seconds (default: no expiry)')
+  .addHelpText(
+    'after',
+    examples('flotilla access grant dashboards --role viewer', 'flotilla access grant ci-deploy --role operator --ttl 90d > ci.token'),
+  )
+  .action(async (name: string, _options: unknown, command: Command) => {
+    const { runAccessGrant } = await import('./commands/access.js');
+    await runAccessGrant(name, command.optsWithGlobals());
+  });
+
+access
+  .command('list')
+  .description('List access tokens: name, role, expiry (never their secrets)')
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'json', 'yaml', 'name']))
+  .addHelpText('after', examples('flotilla access list', 'flotilla access list -o json'))
+  .action(async (_options: unknown, command: Command) => {
+    const { runAccessList } = await import('./commands/access.js');
+    await runAccessList(command.optsWithGlobals());
+  });
+
+access
+  .command('revoke')
+  .description('Revoke access tokens at once')
+  .argument('<names...>', 'the names of the tokens')
+  .addHelpText('after', examples('flotilla access revoke alice'))
+  .action(async (names: string[], _options: unknown, command: Command) => {
+    const { runAccessRevoke } = await import('./commands/access.js');
+    await runAccessRevoke(names, command.optsWithGlobals());
+  });
+
+program
+  .command('device')
+  .description('Manage enrolled devices')
+  .addHelpText('after', examples('flotilla device remove cam-7'))
+  .command('remove')
+  .description('Remove devices from the fleet: deleted, and their certificates revoked at once (admin)')
+  .argument('<names...>', 'the names of the devices')
+  .addHelpText('after', examples('flotilla device remove cam-7', 'flotilla device remove cam-7 cam-8'))
+  .action(async (names: string[], _options: unknown, command: Command) => {
+    const { runDeviceRemove } = await import('./commands/device.js');
+    await runDeviceRemove(names, command.optsWithGlobals());
+  });
+
 program
   .command('hub')
   .description('Run the hub: API, store, MQTT broker, scheduler and controllers')
   .configureHelp({ showGlobalOptions: false })
   .option('--data-dir <dir>', 'where the store keeps its data (env FLOTILLA_DATA_DIR, default .flotilla/hub)')
+  .option('--secrets-key-file <file>', 'the key Secrets are encrypted with, made on first start (env FLOTILLA_SECRETS_KEY_FILE, default <data-dir>/secrets.key)')
   .option('--http-host <host>', 'API listen address (default 0.0.0.0)')
   .option('--port <port>', 'API port (env FLOTILLA_PORT, default 7080)')
   .option('--mqtt-host <host>', 'embedded broker listen address (default 0.0.0.0)')
-  .option('--mqtt-port <port>', 'embedded broker port (env FLOTILLA_MQTT_PORT, default 1883)')
-  .option('--mqtt-tls-port <port>', "embedded broker's device listener: TLS, a certificate per device from the hub's CA (env FLOTILLA_MQTT_TLS_PORT; off by default)")
+  .option('--mqtt-port <port>', "embedded broker's plain port: the hub's own link, on loopback unless --plain-mqtt (env FLOTILLA_MQTT_PORT, default 1883)")
+  .option('--mqtt-tls-port <port>', "embedded broker's listener for devices (a certificate each, from the hub's CA) and watchers (an access token) (env FLOTILLA_MQTT_TLS_PORT, default 8883)")
+  .option('--plain-mqtt', 'development only: devices connect to --mqtt-port over plain MQTT without credentials (env FLOTILLA_PLAIN_MQTT=1)')
+  .option('--advertise-url <url>', 'the API address join tokens send devices to, https://host:port (env FLOTILLA_ADVERTISE_URL; default: the address the token was made through)')
   .option('--mqtt-url <url>', 'use this external broker instead of the embedded one (env FLOTILLA_MQTT_URL)')
   .option('--topic-prefix <prefix>', 'MQTT topic prefix (default flotilla/v1)')
   .option('--not-ready-after <seconds>', 'a device silent this long goes NotReady (default 30)')
@@ -151,34 +350,32 @@ program
     await runHub(command.opts());
   });
 
+declareAgentCommand(program);
+
 program
-  .command('agent')
-  .description("Run a device's agent: it takes pods from the hub and runs them with the local container engine")
+  .command('flash')
+  .description('Make an install bundle for a device of a firmware profile: the agent in one file, its config, the hub\'s CA, a systemd unit and install.sh')
   .configureHelp({ showGlobalOptions: false })
-  .option('--hub <url>', "the hub's MQTT broker (env FLOTILLA_HUB, default mqtt://localhost:1883)")
-  .option('--name <name>', 'device name, a DNS label (env FLOTILLA_DEVICE_NAME, default: the host name)')
-  .option('--profile <name|file.json>', "firmware profile: the board family's engine, socket, state directory, labels and reserves (env FLOTILLA_PROFILE)")
-  .option('--labels <labels>', 'labels the device announces, as role=camera,site=a (env FLOTILLA_LABELS)')
-  .option('--runtime <name>', 'container runtime adapter (default docker: Docker, Podman or balenaEngine)')
-  .option('--runtime-endpoint <path>', 'engine API socket (env FLOTILLA_RUNTIME_ENDPOINT, default: found automatically)')
-  .option('--state-dir <dir>', 'local state that survives reboots (env FLOTILLA_STATE_DIR, default .flotilla/agent-<name>)')
-  .option('--heartbeat <seconds>', 'seconds between heartbeats (default 10)')
-  .option('--backoff <seconds>', 'first restart delay of a crashing container (default 10)')
-  .option('--max-backoff <seconds>', 'longest restart delay (default 300)')
-  .option('--resync <seconds>', 'seconds between full checks of the containers (default 30)')
-  .option('--topic-prefix <prefix>', 'MQTT topic prefix (default flotilla/v1)')
-  .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env FLOTILLA_LOG_LEVEL, default info)')
+  .requiredOption('--profile <name|file.json>', 'firmware profile of the device (see firmware-profiles/)')
+  // Not requiredOption: the global --token takes the value first, and the preAction hook hands it back after commander's check.
+  .option('--token <join token>', 'join token from flotilla token create; the device enrols with it on first start (required)')
+  .option('--out <dir|file.tar.gz>', 'write the bundle to a new directory, or to a .tar.gz, to copy to the device and run install.sh there')
+  .option('--target <dir>', "write the agent into this mounted root filesystem (an SD card's root partition): it starts and enrols on first boot")
+  .option('--name <name>', 'device name (default: the device\'s host name)')
+  .option('--labels <labels>', 'labels the device announces, as role=camera,site=plant-3')
+  .option('--ca-file <pem>', "the hub's CA, instead of fetching it from the hub the token names; checked against the token all the same")
+  .option('--node-binary <file>', 'a Node.js binary for the device, carried in the bundle (profiles whose Node.js comes with the bundle)')
   .addHelpText(
     'after',
     examples(
-      'flotilla agent --hub mqtt://hub.local:1883 --labels role=camera,site=plant-3',
-      'flotilla agent --name cam-7 --runtime-endpoint /run/podman/podman.sock',
-      'flotilla agent --profile raspberry-pi-4 --hub mqtt://hub.local:1883',
+      'flotilla flash --profile raspberry-pi-4 --token "$TOKEN" --target /media/$USER/rootfs --name cam-7 --labels role=camera',
+      'flotilla flash --profile industrial-pc-x86 --token "$TOKEN" --out gateway.tar.gz',
+      'flotilla flash --profile generic-arm64 --token "$TOKEN" --out bundle/ --node-binary node-v20.18.0-linux-arm64/bin/node',
     ),
   )
   .action(async (_options: unknown, command: Command) => {
-    const { runAgent } = await import('./commands/agent.js');
-    await runAgent(command.opts());
+    const { runFlash } = await import('./commands/flash.js');
+    await runFlash(command.opts());
   });
 
 try {

@@ -1,13 +1,21 @@
 /** The `flotilla` command run as people run it, a child process, against a real API and store. */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
 import t from 'tap';
-import type { Device, FlotillaEvent, Pod } from '../../../shared/objects.js';
+import { buildApi } from '../../../hub/api/server.js';
+import { parseAccessToken, verifyAccessToken } from '../../../hub/auth/access-token.js';
+import { ensureAdminAccess } from '../../../hub/auth/admin-access.js';
+import { openAuthority } from '../../../hub/auth/authority.js';
+import { openStore } from '../../../hub/store/index.js';
+import type { Store } from '../../../hub/store/store.js';
+import type { Device, FlotillaEvent, JoinToken, Pod } from '../../../shared/objects.js';
 import { startApiServer } from '../../helpers/api-server.js';
 import type { ApiServer } from '../../helpers/api-server.js';
 
@@ -23,7 +31,7 @@ function flotilla(args: string[], env: Record<string, string> = {}, stdin?: stri
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'hub/cli/flotilla.ts', ...args], {
       cwd: repoRoot,
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...ISOLATED, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -35,6 +43,14 @@ function flotilla(args: string[], env: Record<string, string> = {}, stdin?: stri
     child.stdin.end(stdin ?? '');
   });
 }
+
+/** Whatever config the person running the tests has is kept out of them. */
+const ISOLATED: Record<string, string> = {
+  FLOTILLA_CONFIG: join(tmpdir(), 'flotilla-cli-test-no-such-config.yaml'),
+  FLOTILLA_SERVER: '',
+  FLOTILLA_TOKEN: '',
+  FLOTILLA_CONTEXT: '',
+};
 
 const TWO_DOCUMENTS = `apiVersion: apps/v1
 kind: Deployment
@@ -90,7 +106,7 @@ async function setup(t: { teardown(fn: () => unknown): void }): Promise<{ api: A
     await api.close();
     await rm(dir, { recursive: true, force: true });
   });
-  return { api, dir, env: { FLOTILLA_SERVER: api.url } };
+  return { api, dir, env: { FLOTILLA_SERVER: api.url, FLOTILLA_TOKEN: api.adminToken } };
 }
 
 t.test('apply of a file with two documents creates both, and get -o json lists the pod', async (t) => {
@@ -258,9 +274,183 @@ t.test('invalid flag values of hub and agent are one line and exit code 2', asyn
 });
 
 t.test('every command has help with examples', async (t) => {
-  for (const command of ['get', 'describe', 'apply', 'delete', 'label', 'cordon', 'uncordon', 'hub', 'agent']) {
-    const help = await flotilla([command, '--help']);
-    t.equal(help.code, 0, command);
-    t.match(help.stdout, /Examples:\n {2}flotilla /, command);
+  const commands = [
+    'get', 'describe', 'apply', 'delete', 'label', 'cordon', 'uncordon', 'hub', 'agent',
+    'config', 'config view', 'config get-contexts', 'config current-context', 'config use-context', 'config set-context', 'config delete-context',
+    'token', 'token create', 'token list', 'token revoke', 'access', 'access grant', 'access list', 'access revoke', 'device', 'device remove',
+  ];
+  // A few at a time: each is a Node process of its own.
+  for (let start = 0; start < commands.length; start += 3) {
+    const batch = commands.slice(start, start + 3);
+    const helps = await Promise.all(batch.map((command) => flotilla([...command.split(' '), '--help'])));
+    batch.forEach((command, index) => {
+      t.equal(helps[index]?.code, 0, command);
+      t.match(helps[index]?.stdout ?? '', /Examples:\n {2}(TOKEN=\$\()?flotilla /, command);
+    });
   }
+});
+
+interface HttpsHub {
+  url: string;
+  store: Store;
+  /** The CLI config the hub writes for its admin. */
+  adminConfig: string;
+  fingerprint: string;
+  dir: string;
+}
+
+/** The real API over HTTPS with the hub's CA, bearer tokens, and the admin.yaml a hub writes on start. */
+async function startHttpsHub(t: { teardown(fn: () => unknown): void }): Promise<HttpsHub> {
+  const dir = await mkdtemp(join(tmpdir(), 'flotilla-cli-https-'));
+  const store = await openStore('level', { dataDir: join(dir, 'store') });
+  const authority = await openAuthority(join(dir, 'pki'));
+  const app = buildApi({
+    store,
+    deviceLive: () => undefined,
+    logger: pino({ level: 'silent' }),
+    access: {
+      authenticate: async (text) => verifyAccessToken(text, await store.get('AccessToken', undefined, parseAccessToken(text)?.name ?? '')),
+      authority,
+      mqttTlsPort: 8883,
+    },
+    https: await authority.issueServerCertificate(['127.0.0.1']),
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  t.teardown(async () => {
+    await app.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const address = app.server.address() as AddressInfo;
+  const url = `https://127.0.0.1:${address.port}`;
+  const admin = await ensureAdminAccess({ store, dataDir: dir, apiUrl: url, caPem: authority.certificatePem, contextName: 'test-hub' });
+  return { url, store, adminConfig: admin.path, fingerprint: authority.fingerprint, dir };
+}
+
+t.test("with the hub's admin.yaml, join tokens are made, listed and revoked; create prints only the token on stdout", async (t) => {
+  const hub = await startHttpsHub(t);
+  const env = { FLOTILLA_CONFIG: hub.adminConfig };
+  const created = await flotilla(['token', 'create', '--labels', 'site=plant-3', '--ttl', '24h', '--uses', '2'], env);
+  t.equal(created.code, 0, created.stderr);
+  t.match(created.stdout, /^flotilla1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\n$/);
+  const id = /^join token ([0-9a-z]+), expires (\S+), 2 uses, labels site=plant-3\n$/.exec(created.stderr)?.[1];
+  t.ok(id, `stderr names the token: ${created.stderr}`);
+  t.notMatch(created.stderr, /flotilla1\./, 'the token itself is not repeated on stderr');
+
+  const listed = await flotilla(['token', 'list'], env);
+  t.equal(listed.code, 0, listed.stderr);
+  t.match(listed.stdout, new RegExp(`^ID +STATE +USES +EXPIRES +LABELS +AGE\n${id} +Usable +0/2 +\\S+ +site=plant-3 +`));
+  const yaml = await flotilla(['token', 'list', '-o', 'json'], env);
+  t.same((JSON.parse(yaml.stdout) as { items: JoinToken[] }).items.map((item) => item.metadata.name), [id]);
+
+  const revoked = await flotilla(['token', 'revoke', id ?? '', 'nosuchtoken'], env);
+  t.equal(revoked.stdout, `jointoken/${id} revoked\n`);
+  t.match(revoked.stderr, /join token nosuchtoken not found/);
+  t.equal(revoked.code, 1, 'an unknown id fails the command, after the others are done');
+  t.match((await flotilla(['token', 'list'], env)).stdout, new RegExp(`${id} +Revoked`));
+
+  const badTtl = await flotilla(['token', 'create', '--ttl', 'tomorrow'], env);
+  t.equal(badTtl.code, 2);
+  t.match(badTtl.stderr, /^error: invalid --ttl "tomorrow": not a duration\n/);
+});
+
+t.test('an access token works with its role only, is listed, and stops working once revoked', async (t) => {
+  const hub = await startHttpsHub(t);
+  const env = { FLOTILLA_CONFIG: hub.adminConfig };
+  const granted = await flotilla(['access', 'grant', 'alice', '--role', 'viewer'], env);
+  t.equal(granted.code, 0, granted.stderr);
+  const token = granted.stdout.trim();
+  t.match(token, /^flotilla-access\.alice\.\S+$/);
+  t.match(granted.stderr, /^access token alice, role viewer, expires never; /);
+
+  const read = await flotilla(['get', 'devices', '--token', token], env);
+  t.equal(read.code, 0, read.stderr);
+  const file = join(hub.dir, 'pod.yaml');
+  await writeFile(file, TWO_DOCUMENTS);
+  const write = await flotilla(['--token', token, 'apply', '-f', file], env);
+  t.equal(write.code, 1);
+  t.match(write.stderr, /^error: alice \(viewer\) may not .*: it needs the operator role\n/);
+
+  const listed = await flotilla(['access', 'list'], env);
+  t.match(listed.stdout, /^NAME +ROLE +EXPIRES +AGE\n/);
+  t.match(listed.stdout, /^alice +viewer +never +/m);
+  t.match(listed.stdout, /^admin +admin +never +/m);
+
+  const revoked = await flotilla(['access', 'revoke', 'alice'], env);
+  t.equal(revoked.stdout, 'accesstoken/alice revoked\n', revoked.stderr);
+  const refused = await flotilla(['get', 'devices'], { ...env, FLOTILLA_TOKEN: token });
+  t.equal(refused.code, 1);
+  t.match(refused.stderr, /^error: the hub at https:\/\/127\.0\.0\.1:\d+ needs an access token \(the access token was refused: access token alice is not valid on this hub[^\n]*flotilla config set-context test-hub --token <token>[^\n]*\n$/);
+});
+
+t.test("a person trusts a hub by its CA's fingerprint in one step, then adds a token", async (t) => {
+  const hub = await startHttpsHub(t);
+  const admin = await flotilla(['access', 'grant', 'bob', '--role', 'operator'], { FLOTILLA_CONFIG: hub.adminConfig });
+  const token = admin.stdout.trim();
+  const config = join(hub.dir, 'home', 'config.yaml');
+  const env = { FLOTILLA_CONFIG: config };
+
+  const untrusted = await flotilla(['get', 'devices', '--server', hub.url], env);
+  t.equal(untrusted.code, 1);
+  t.match(untrusted.stderr, /^error: cannot trust the hub at https:\/\/127\.0\.0\.1:\d+: its certificate is not from a known CA and no CA is set for it; [^\n]*--ca-fingerprint[^\n]*\n$/);
+
+  const wrong = await flotilla(['config', 'set-context', 'plant', '--server', hub.url, '--ca-fingerprint', `sha256:${'ab'.repeat(32)}`], env);
+  t.equal(wrong.code, 1);
+  t.match(wrong.stderr, new RegExp(`has fingerprint ${hub.fingerprint}, not sha256:(ab){32}; nothing was saved`));
+  t.notOk(existsSync(config), 'nothing was written');
+
+  const trusted = await flotilla(['config', 'set-context', 'plant', '--server', hub.url, '--ca-fingerprint', hub.fingerprint], env);
+  t.equal(trusted.code, 0, trusted.stderr);
+  t.equal(trusted.stdout, `Context "plant" created and made current.\nCA ${hub.fingerprint} trusted for ${hub.url}\n`);
+
+  const noToken = await flotilla(['get', 'devices'], env);
+  t.equal(noToken.code, 1);
+  t.match(noToken.stderr, /needs an access token \(no access token was sent\); save one with 'flotilla config set-context plant --token <token>'/);
+
+  const saved = await flotilla(['config', 'set-context', 'plant', '--token', token], env);
+  t.equal(saved.stdout, 'Context "plant" modified.\n', saved.stderr);
+  const listed = await flotilla(['get', 'devices'], env);
+  t.equal(listed.code, 0, listed.stderr);
+  t.equal(listed.stderr, 'No resources found\n');
+
+  const view = await flotilla(['config', 'view'], env);
+  t.match(view.stdout, /token: REDACTED/);
+  t.notMatch(view.stdout, new RegExp(token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  const raw = await flotilla(['config', 'view', '--raw', '-o', 'json'], env);
+  t.equal((JSON.parse(raw.stdout) as { contexts: { token: string }[] }).contexts[0]?.token, token);
+});
+
+t.test('device remove deletes devices and reports the ones that were not there', async (t) => {
+  const hub = await startHttpsHub(t);
+  await hub.store.create<Device>({ apiVersion: 'flotilla.io/v1', kind: 'Device', metadata: { name: 'cam-1' } });
+  const removed = await flotilla(['device', 'remove', 'cam-1', 'ghost'], { FLOTILLA_CONFIG: hub.adminConfig });
+  t.equal(removed.stdout, 'device/cam-1 removed\n');
+  t.match(removed.stderr, /^error: .*ghost.* not found/);
+  t.equal(removed.code, 1);
+  t.equal(await hub.store.get('Device', undefined, 'cam-1'), undefined);
+});
+
+t.test('contexts are listed, switched and deleted; an unknown one is named with the known ones', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'flotilla-cli-contexts-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const env = { FLOTILLA_CONFIG: join(dir, 'config.yaml') };
+  t.equal((await flotilla(['config', 'set-context', 'a', '--server', 'https://a.example:7080', '--token', 'flotilla-access.alice.x'], env)).code, 0);
+  const second = await flotilla(['config', 'set-context', 'b', '--server', 'https://b.example:7080'], env);
+  t.equal(second.stdout, 'Context "b" created.\n');
+
+  const table = await flotilla(['config', 'get-contexts'], env);
+  t.match(table.stdout, /^CURRENT +NAME +SERVER +CA +TOKEN\n\* +a +https:\/\/a\.example:7080 +<none> +alice\n +b +https:\/\/b\.example:7080 +<none> +<none>\n$/);
+  t.equal((await flotilla(['config', 'use-context', 'b'], env)).stdout, 'Switched to context "b".\n');
+  t.equal((await flotilla(['config', 'current-context'], env)).stdout, 'b\n');
+  const unknown = await flotilla(['get', 'pods', '--context', 'c'], env);
+  t.equal(unknown.code, 1);
+  t.match(unknown.stderr, /^error: context "c" \(from --context\) is not in the config file .*config\.yaml\nhint: known contexts: a, b\n$/);
+  const joinToken = await flotilla(['config', 'set-context', 'a', '--token', 'flotilla1.abc.def'], env);
+  t.equal(joinToken.code, 2);
+  t.match(joinToken.stderr, /that is a join token/);
+
+  const deleted = await flotilla(['config', 'delete-context', 'b'], env);
+  t.match(deleted.stdout, /^deleted context b from .*config\.yaml\nit was the current context/);
+  t.equal((await flotilla(['config', 'current-context'], env)).code, 1);
+  t.match(await readFile(env.FLOTILLA_CONFIG, 'utf8'), /^apiVersion: flotilla\.io\/v1\nkind: Config\ncontexts:\n {2}- name: a\n/);
 });
