@@ -78,5 +78,5 @@ async function enrolOnce(options: EnrolmentOptions, hub: string, pinned: string)
   if (answer.device !== options.device || typeof answer.certificate !== 'string' || typeof answer.mqttUrl !== 'string') {
     throw new EnrolmentRefused('the hub answered the enrolment with something other than a certificate for this device');
   }
-  return { device: options.device, mqttUrl: answer.mqttUrl, keyPem, certificatePem: answer.certificate, caPem };
+  return { device: options.device, mqttUrl: answer.mqttUrl, apiUrl: hub, keyPem, certificatePem: answer.certificate, caPem };
 }

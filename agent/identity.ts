@@ -11,6 +11,8 @@ export interface DeviceIdentity {
   device: string;
   /** The broker's device listener, `mqtts://hub.example:8883`. */
   mqttUrl: string;
+  /** The hub's API, where the certificate is renewed. */
+  apiUrl?: string;
   keyPem: string;
   certificatePem: string;
   caPem: string;
@@ -30,7 +32,7 @@ export function identityDir(stateDir: string): string {
 export function loadIdentity(stateDir: string): DeviceIdentity | undefined {
   const dir = identityDir(stateDir);
   if (!existsSync(join(dir, RECORD))) return undefined;
-  let record: { device?: unknown; mqttUrl?: unknown };
+  let record: { device?: unknown; mqttUrl?: unknown; apiUrl?: unknown };
   try {
     record = JSON.parse(readFileSync(join(dir, RECORD), 'utf8')) as typeof record;
   } catch (error) {
@@ -42,6 +44,7 @@ export function loadIdentity(stateDir: string): DeviceIdentity | undefined {
   return {
     device: record.device,
     mqttUrl: record.mqttUrl,
+    ...(typeof record.apiUrl === 'string' ? { apiUrl: record.apiUrl } : {}),
     keyPem: readFileSync(join(dir, KEY), 'utf8'),
     certificatePem: readFileSync(join(dir, CERTIFICATE), 'utf8'),
     caPem: readFileSync(join(dir, CA), 'utf8'),
@@ -55,7 +58,7 @@ export function saveIdentity(stateDir: string, identity: DeviceIdentity): void {
   writeAtomically(join(dir, KEY), identity.keyPem, 0o600);
   writeAtomically(join(dir, CERTIFICATE), identity.certificatePem, 0o644);
   writeAtomically(join(dir, CA), identity.caPem, 0o644);
-  writeAtomically(join(dir, RECORD), `${JSON.stringify({ device: identity.device, mqttUrl: identity.mqttUrl }, null, 2)}\n`, 0o644);
+  writeAtomically(join(dir, RECORD), `${JSON.stringify({ device: identity.device, mqttUrl: identity.mqttUrl, apiUrl: identity.apiUrl }, null, 2)}\n`, 0o644);
 }
 
 function writeAtomically(path: string, text: string, mode: number): void {

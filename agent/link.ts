@@ -130,6 +130,15 @@ export class AgentLink extends TypedEmitter<LinkEvents> {
     return this.#publish('status', encode('StatusReport', status));
   }
 
+  /**
+   * The certificate for the next connection, after a renewal. The hub ends the session of the
+   * old one as soon as it records the new one; the reconnect that follows uses this.
+   */
+  useCertificate(tls: { keyPem: string; certificatePem: string }): void {
+    this.#client.options.key = tls.keyPem;
+    this.#client.options.cert = tls.certificatePem;
+  }
+
   /** Announces a clean stop (the broker sends no Will after a DISCONNECT), then closes. */
   async stop(): Promise<void> {
     this.#stopping = true;

@@ -14,6 +14,7 @@ import { identityDir, loadIdentity, saveIdentity, type DeviceIdentity } from './
 import { HeartbeatSampler, type HeartbeatSource } from './heartbeat.js';
 import { AgentLink } from './link.js';
 import { Reconciler } from './reconciler/reconciler.js';
+import { RENEWAL_CHECK_MS, renewalDue, renewIdentity } from './renewal.js';
 import { resolveEngineEndpoint } from './runtime/endpoint.js';
 import { createRuntime } from './runtime/registry.js';
 import type { ContainerRuntime, RuntimeInfo } from './runtime/runtime.js';
@@ -128,6 +129,18 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
     const heartbeat = await sampler.sample(running, link.bdSeq);
     await link.publishHeartbeat({ ...heartbeat, sentAtMs: Date.now() });
   };
+  let current = identity;
+  const renewIfDue = async () => {
+    if (current === undefined || !renewalDue(current.certificatePem)) return;
+    const renewed = await renewIdentity(current);
+    saveIdentity(options.stateDir, renewed);
+    link.useCertificate(renewed);
+    current = renewed;
+    log.info('certificate renewed');
+  };
+  const checkRenewal = () => void renewIfDue().catch((error: Error) => log.warn({ err: error.message }, 'certificate not renewed yet; will try again'));
+  const renewalTimer = setInterval(checkRenewal, RENEWAL_CHECK_MS);
+  checkRenewal();
   const heartbeatTimer = setInterval(() => {
     beat().catch((error: Error) => log.warn({ err: error.message }, 'heartbeat not sent'));
   }, options.heartbeatSeconds * 1000);
@@ -140,6 +153,7 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
     },
     async stop() {
       clearInterval(heartbeatTimer);
+      clearInterval(renewalTimer);
       await reconciler.stop();
       await link.stop();
       await runtime.close();

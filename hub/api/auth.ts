@@ -3,7 +3,8 @@
  * <access token>`; the role the path and method need is decided here, in one place, and a
  * route that needs more (a delete that names a Device) asks `requireRole` itself.
  *
- * - public: `GET /healthz`, `GET /api/v1/ca`, `POST /api/v1/enroll` (the join token is its proof)
+ * - public: `GET /healthz`, `GET /api/v1/ca`, `POST /api/v1/enroll` (the join token is its
+ *   proof), `POST /api/v1/renew` (the device's certificate is)
  * - viewer: reads, except of credentials (join and access tokens)
  * - operator: also apply, delete, label, cordon
  * - admin: also credentials and removing devices, whose certificates stop working with them
@@ -23,7 +24,8 @@ declare module 'fastify' {
 /** Turns a bearer token into a caller, or throws Unauthorized. */
 export type Authenticate = (bearerToken: string) => Promise<Caller>;
 
-const PUBLIC: readonly string[] = ['GET /healthz', 'GET /api/v1/ca', 'POST /api/v1/enroll'];
+/** Routes with their own proof: a join token (enroll), a device certificate (renew), or none needed. */
+const PUBLIC: readonly string[] = ['GET /healthz', 'GET /api/v1/ca', 'POST /api/v1/enroll', 'POST /api/v1/renew'];
 
 /** The role a request needs, from its method and path alone; 'public' for none. */
 export function requiredRole(method: string, url: string): Role | 'public' {

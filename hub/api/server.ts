@@ -60,7 +60,11 @@ export function buildApi(ctx: ApiContext): FastifyInstance {
   // Typed as fastify's base logger so the instance is the plain `FastifyInstance` callers expect.
   const loggerInstance: FastifyBaseLogger = ctx.logger;
   const app = fastify({
-    ...(ctx.https ? { https: { cert: ctx.https.certificatePem, key: ctx.https.keyPem } } : {}),
+    // A client certificate is asked for, never required: devices renewing present theirs,
+    // people and tools come with bearer tokens. `renew` judges the certificate itself.
+    ...(ctx.https
+      ? { https: { cert: ctx.https.certificatePem, key: ctx.https.keyPem, ca: ctx.access.authority.certificatePem, requestCert: true, rejectUnauthorized: false } }
+      : {}),
     loggerInstance,
     logController: new QuietRequestLog(),
     bodyLimit: BODY_LIMIT_BYTES,

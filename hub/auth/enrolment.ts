@@ -81,6 +81,40 @@ export async function enrolDevice(ctx: EnrolmentContext, request: EnrolmentReque
   return { device: request.device, certificate, ca: ctx.authority.certificatePem, mqttUrl, labels: device.metadata.labels ?? {} };
 }
 
+/**
+ * A new certificate for an enrolled device, asked for with its current one (mutual TLS) and a
+ * request from a new key. The Device then records the new certificate only: the broker ends
+ * the session of the old one, and the agent, already holding the new one, reconnects with it.
+ */
+export async function renewDeviceCertificate(ctx: EnrolmentContext, peer: { device: string; fingerprint: string } | undefined, csr: string): Promise<{ device: string; certificate: string }> {
+  const hint = 'present the certificate the device enrolled with; a removed device enrols again with a new join token';
+  if (peer === undefined) throw new FlotillaError('Unauthorized', 'renewing a certificate needs the current device certificate (mutual TLS)', { hint });
+  const stored = await ctx.store.get('Device', undefined, peer.device);
+  if (stored?.status?.identity?.certificateFingerprint !== peer.fingerprint) {
+    throw new FlotillaError('Unauthorized', `the certificate for ${peer.device} is not the one it enrolled with`, { hint });
+  }
+  const certificate = await ctx.authority.signDeviceRequest(csr, peer.device);
+  const identity = {
+    ...stored.status.identity,
+    certificateFingerprint: certificateFingerprint(certificate),
+    notAfter: new Date(new X509Certificate(certificate).validTo).toISOString(),
+  };
+  for (let attempt = 0; ; attempt++) {
+    const current = attempt === 0 ? stored : await ctx.store.get('Device', undefined, peer.device);
+    if (current?.status?.identity?.certificateFingerprint !== peer.fingerprint) {
+      throw new FlotillaError('Conflict', `device ${peer.device} changed while its certificate was renewed`, { hint: 'try again' });
+    }
+    try {
+      await ctx.store.update<Device>({ ...current, status: { ...current.status, identity } });
+      break;
+    } catch (error) {
+      if (!hasCode(error, 'Conflict') || attempt >= CONFLICT_ATTEMPTS) throw error;
+    }
+  }
+  ctx.events?.record(referenceTo(stored), 'Normal', 'CertificateRenewed', `device ${peer.device} renewed its certificate, valid until ${identity.notAfter}`);
+  return { device: peer.device, certificate };
+}
+
 function checkRequest(request: EnrolmentRequest): void {
   const details: FieldError[] = [];
   const nameProblem = deviceNameProblem(request.device);

@@ -8,6 +8,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import t, { type Test } from 'tap';
 import { defaultHubOptions } from '../../hub/config.js';
 import { startHub, type RunningHub } from '../../hub/main.js';
+import { renewIdentity } from '../../agent/renewal.js';
 import { certificateFingerprint, createDeviceRequest } from '../../shared/pki.js';
 import { agentClientId } from '../../shared/topics.js';
 import { adminAccess, call, type HubAccess } from '../../scripts/bench/hub-access.js';
@@ -77,6 +78,31 @@ t.test('a device enrols with a join token, gets the token labels, connects with 
   await closed;
   t.pass('the live session ended when the device was removed');
   t.type(await connectDevice(t, enrolled.body.mqttUrl, 'cam-7', tls), Error, 'and its certificate no longer gets in');
+});
+
+t.test('a device renews its certificate with the one it has; the old one stops working and its session ends', async (t) => {
+  const { admin } = await hubForTest(t);
+  const token = (await call(admin, 'POST', '/api/v1/jointokens', {})).body.token;
+  const enrolled = await enrol(admin, token, 'cam-7');
+  const identity = { device: 'cam-7', mqttUrl: enrolled.body.mqttUrl, apiUrl: admin.server, keyPem: enrolled.keyPem, certificatePem: enrolled.body.certificate, caPem: enrolled.body.ca };
+  const old = { ca: identity.caPem, cert: identity.certificatePem, key: identity.keyPem };
+  const session = await connectDevice(t, identity.mqttUrl, 'cam-7', old);
+  if (session instanceof Error) throw session;
+  const closed = new Promise<void>((resolve) => session.once('close', () => resolve()));
+
+  const renewed = await renewIdentity(identity);
+  t.not(renewed.certificatePem, identity.certificatePem);
+  t.not(renewed.keyPem, identity.keyPem, 'with a new key made on the device');
+  await closed;
+  t.pass("the old certificate's session ended");
+  t.type(await connectDevice(t, identity.mqttUrl, 'cam-7', old), Error, 'the old certificate no longer gets in');
+  t.type(await connectDevice(t, identity.mqttUrl, 'cam-7', { ca: renewed.caPem, cert: renewed.certificatePem, key: renewed.keyPem }), 'MqttClient', 'the new one does');
+  const device = await call(admin, 'GET', '/api/v1/devices/cam-7');
+  t.equal(device.body.status.identity.certificateFingerprint, certificateFingerprint(renewed.certificatePem));
+
+  await t.rejects(renewIdentity(identity), { code: 'Unauthorized', message: /not the one it enrolled with/ }, 'a replaced certificate cannot renew');
+  const anonymous = await call(admin, 'POST', '/api/v1/renew', { csr: (await createDeviceRequest('cam-7')).requestPem }, null);
+  t.equal(anonymous.status, 401, 'nor can a caller without one');
 });
 
 t.test('expired, revoked and foreign join tokens are refused, and a refused enrolment writes nothing', async (t) => {

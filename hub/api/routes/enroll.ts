@@ -1,6 +1,11 @@
-/** `POST /api/v1/enroll` and `GET /api/v1/ca`: the two calls a device makes before it has an identity. */
+/**
+ * `GET /api/v1/ca` and `POST /api/v1/enroll`, the two calls a device makes before it has an
+ * identity, and `POST /api/v1/renew`, made with that identity (its certificate, over mutual TLS)
+ * before the certificate runs out.
+ */
 import type { FastifyInstance } from 'fastify';
-import { enrolDevice, type EnrolmentContext, type EnrolmentRequest } from '../../auth/enrolment.js';
+import { enrolDevice, renewDeviceCertificate, type EnrolmentContext, type EnrolmentRequest } from '../../auth/enrolment.js';
+import { peerCertificate } from '../../broker/identity.js';
 
 const enrolBody = {
   type: 'object',
@@ -14,6 +19,13 @@ const enrolBody = {
   },
 } as const;
 
+const renewBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['csr'],
+  properties: { csr: { type: 'string', maxLength: 16 * 1024 } },
+} as const;
+
 export interface EnrolRoutesContext extends EnrolmentContext {
   /** The broker's device listener port; the device reaches it at the host it enrolled through. */
   mqttTlsPort: number;
@@ -25,6 +37,12 @@ export function registerEnrolRoutes(app: FastifyInstance, ctx: EnrolRoutesContex
   app.post<{ Body: EnrolmentRequest }>('/api/v1/enroll', { schema: { body: enrolBody } }, async (request) => {
     const answer = await enrolDevice(ctx, request.body, `mqtts://${request.hostname}:${ctx.mqttTlsPort}`);
     request.log.info({ device: answer.device, from: request.ip }, 'device enrolled');
+    return answer;
+  });
+
+  app.post<{ Body: { csr: string } }>('/api/v1/renew', { schema: { body: renewBody } }, async (request) => {
+    const answer = await renewDeviceCertificate(ctx, peerCertificate(request.raw.socket), request.body.csr);
+    request.log.info({ device: answer.device }, 'device certificate renewed');
     return answer;
   });
 }
