@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import t from 'tap';
+import { call } from '../../scripts/bench/hub-access.js';
 import { encode } from '../../shared/proto/codec.js';
 import { Topics, agentClientId } from '../../shared/topics.js';
 import { api, applySleeperPod, cli, deviceState, freePort, getJson, startAgent, startHub, tempDir, waitFor } from '../helpers/fleet.js';
@@ -104,7 +105,7 @@ t.test('malformed, oversized and forged device messages are dropped and touch no
   });
   t.ok(stats.mqtt.dropped >= 2, 'the malformed and oversized payloads were counted and dropped');
 
-  const health = await fetch(`${hub.apiUrl}/healthz`);
+  const health = await call(hub.admin, 'GET', '/healthz');
   t.equal(health.status, 200, 'the hub keeps serving');
   const devices = await getJson(hub, ['devices']);
   t.same(devices.items.map((d) => d.metadata.name), [agent.name], 'the rogue device was not enrolled from garbage');
