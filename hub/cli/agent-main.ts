@@ -4,9 +4,9 @@
  * `agent` command itself, so a service starts it with no arguments and every setting comes
  * from FLOTILLA_* variables.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { configureAgentCommand } from './agent-command.js';
-import { EXIT_USAGE, exitCodeOf, formatError } from './errors.js';
+import { runCommandLine } from './errors.js';
 
 // Loaded lazily into the bundle like every other part of the agent; only the version is read here.
 const { AGENT_VERSION } = await import('../../agent/main.js');
@@ -19,13 +19,4 @@ const program = configureAgentCommand(
     .showHelpAfterError('(add --help for usage)'),
 );
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // Commander has printed its message (or the help) already.
-    process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
-  }
-  process.stderr.write(formatError(error));
-  process.exit(exitCodeOf(error));
-}
+await runCommandLine(program);

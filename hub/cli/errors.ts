@@ -3,6 +3,7 @@
  * trace, and an exit code scripts can tell apart (1: the operation failed, 2: the command
  * line was wrong).
  */
+import { CommanderError, type Command } from 'commander';
 import { isFlotillaError } from '../../shared/errors.js';
 import type { FlotillaError } from '../../shared/errors.js';
 
@@ -53,4 +54,21 @@ export function exitCodeOf(error: unknown): number {
 
 export function writeErrorLine(text: string): void {
   process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/**
+ * Parses the command line and runs the command; exits with a code scripts can tell apart
+ * (usage, failure) and one line of error text, never a stack.
+ */
+export async function runCommandLine(program: Command, argv: readonly string[] = process.argv): Promise<void> {
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its message (or the help) already.
+      process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
+    }
+    process.stderr.write(formatError(error));
+    process.exit(exitCodeOf(error));
+  }
 }

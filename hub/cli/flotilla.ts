@@ -5,9 +5,9 @@
  * This file only declares the commands; each one's code is imported when it runs, so
  * `flotilla agent` on a small device never loads fastify, yaml or the hub.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { declareAgentCommand } from './agent-command.js';
-import { EXIT_USAGE, exitCodeOf, formatError } from './errors.js';
+import { runCommandLine } from './errors.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -378,13 +378,4 @@ program
     await runFlash(command.opts());
   });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // Commander has printed its message (or the help) already.
-    process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
-  }
-  process.stderr.write(formatError(error));
-  process.exit(exitCodeOf(error));
-}
+await runCommandLine(program);

@@ -3,7 +3,6 @@
  * gets its own ports, data directories and device names (`test-…`), and a teardown that
  * stops every process and removes every container it started.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +11,7 @@ import type { Test } from 'tap';
 import { existsSync } from 'node:fs';
 import { Child, freePort, waitFor as poll } from '../../scripts/bench/processes.js';
 import { adminAccess, call, type HubAccess } from '../../scripts/bench/hub-access.js';
+import { runCli, type CliRun } from './run-cli.js';
 import { ensurePodmanService, ensureTestImage, removeDeviceContainers, TEST_IMAGE } from './podman.js';
 
 export { freePort };
@@ -162,11 +162,7 @@ export async function restartAgent(t: Test, hub: HubProcess, agent: AgentProcess
   return startAgent(t, hub, { name: agent.name, stateDir: agent.stateDir, ...(labels ? { labels } : {}) });
 }
 
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = CliRun;
 
 /**
  * Runs `flotilla <args>` against the hub as its admin (the hub's admin.yaml), with optional
@@ -174,20 +170,7 @@ export interface CliResult {
  */
 export function cli(hub: (Pick<HubProcess, 'apiUrl'> & Partial<Pick<HubProcess, 'adminConfig'>>) | undefined, args: string[], stdin?: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   const target = hub === undefined ? {} : hub.adminConfig !== undefined ? { FLOTILLA_CONFIG: hub.adminConfig } : { FLOTILLA_SERVER: hub.apiUrl };
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      cwd: REPO,
-      // A user's own config never leaks into a test.
-      env: { ...process.env, FLOTILLA_CONFIG: join(tmpdir(), 'flotilla-no-config.yaml'), FLOTILLA_SERVER: undefined, FLOTILLA_TOKEN: undefined, ...target, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdin.end(stdin ?? '');
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { env: { ...target, ...env }, ...(stdin === undefined ? {} : { stdin }) });
 }
 
 /** `flotilla get <what> -o json`, parsed. */

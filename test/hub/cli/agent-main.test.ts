@@ -1,20 +1,9 @@
 /** The two programs that run an agent, `flotilla agent` and the bundle's `flotilla-agent`, declare one set of flags. */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { runCli, type CliRun } from '../../helpers/run-cli.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-
-function run(entry: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(entry: string, args: string[]): Promise<CliRun> {
+  return runCli(args, { entry });
 }
 
 /** The long flags a help text lists, in order. */

@@ -1,14 +1,13 @@
 /** The `flotilla` command run as people run it, a child process, against a real API and store. */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import t from 'tap';
+import { runCli, type CliRun } from '../../helpers/run-cli.js';
 import { buildApi } from '../../../hub/api/server.js';
 import { parseAccessToken, verifyAccessToken } from '../../../hub/auth/access-token.js';
 import { ensureAdminAccess } from '../../../hub/auth/admin-access.js';
@@ -19,38 +18,9 @@ import type { Device, FlotillaEvent, JoinToken, Pod } from '../../../shared/obje
 import { startApiServer } from '../../helpers/api-server.js';
 import type { ApiServer } from '../../helpers/api-server.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
+function flotilla(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<CliRun> {
+  return runCli(args, { env, ...(stdin === undefined ? {} : { stdin }) });
 }
-
-function flotilla(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'hub/cli/flotilla.ts', ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, ...ISOLATED, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
-
-/** Whatever config the person running the tests has is kept out of them. */
-const ISOLATED: Record<string, string> = {
-  FLOTILLA_CONFIG: join(tmpdir(), 'flotilla-cli-test-no-such-config.yaml'),
-  FLOTILLA_SERVER: '',
-  FLOTILLA_TOKEN: '',
-  FLOTILLA_CONTEXT: '',
-};
 
 const TWO_DOCUMENTS = `apiVersion: apps/v1
 kind: Deployment

@@ -1,21 +1,11 @@
 /** `flotilla flash` as people type it: what it refuses before doing any work, and how. */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { runCli, type CliRun } from '../../../helpers/run-cli.js';
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const TOKEN = `flotilla1.${Buffer.from(JSON.stringify({ hub: 'https://hub.example:7080', ca: `sha256:${'ab'.repeat(32)}`, id: 'abc123' })).toString('base64url')}.${Buffer.alloc(32, 1).toString('base64url')}`;
 
-function flotilla(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'hub/cli/flotilla.ts', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function flotilla(args: string[]): Promise<CliRun> {
+  return runCli(args);
 }
 
 t.test('flash without --out or --target is a usage error that says what each does', async (t) => {
