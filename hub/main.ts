@@ -157,7 +157,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       access: {
         authenticate: async (text) => verifyAccessToken(text, await store.get('AccessToken', undefined, parseAccessToken(text)?.name ?? '')),
         authority,
-        mqttTlsPort: broker?.tlsPort ?? options.mqttTlsPort,
+        // The embedded device listener, at the host the device reached the API by: that name
+        // or address is known to work from the device. An external broker is the user's to name.
+        deviceBrokerUrl: (apiHost) => (broker?.tlsPort === undefined ? mqttUrl : `mqtts://${apiHost}:${broker.tlsPort}`),
         ...(options.advertiseUrl === undefined ? {} : { advertiseUrl: options.advertiseUrl }),
         events,
       },

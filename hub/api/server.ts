@@ -29,8 +29,8 @@ export interface ApiContext {
   access: {
     authenticate: Authenticate;
     authority: CertificateAuthority;
-    /** The broker's device listener port, handed to enrolled devices. */
-    mqttTlsPort: number;
+    /** The broker an enrolled device connects to, given the host it reached the API at. */
+    deviceBrokerUrl(apiHost: string): string;
     /** The API URL join tokens send devices to; absent: the address the token's creator used. */
     advertiseUrl?: string;
     events?: EventSink;
@@ -85,8 +85,8 @@ export function buildApi(ctx: ApiContext): FastifyInstance {
   registerApplyRoute(app, ctx.store);
   registerDeleteRoutes(app, ctx.store, liveOf);
   registerDeviceRoutes(app, ctx.store, liveOf);
-  const { authority, mqttTlsPort, advertiseUrl, events } = ctx.access;
+  const { authority, deviceBrokerUrl, advertiseUrl, events } = ctx.access;
   registerCredentialRoutes(app, { store: ctx.store, caFingerprint: authority.fingerprint, ...(advertiseUrl === undefined ? {} : { advertiseUrl }) });
-  registerEnrolRoutes(app, { store: ctx.store, authority, mqttTlsPort, ...(events ? { events } : {}) });
+  registerEnrolRoutes(app, { store: ctx.store, authority, deviceBrokerUrl, ...(events ? { events } : {}) });
   return app;
 }

@@ -43,7 +43,7 @@ export async function createTestApi(): Promise<TestApi> {
     access: {
       authenticate: async (text) => verifyAccessToken(text, await store.get('AccessToken', undefined, parseAccessToken(text)?.name ?? '')),
       authority,
-      mqttTlsPort: 8883,
+      deviceBrokerUrl: (apiHost) => `mqtts://${apiHost}:8883`,
     },
   });
   const inject = app.inject.bind(app);

@@ -27,15 +27,15 @@ const renewBody = {
 } as const;
 
 export interface EnrolRoutesContext extends EnrolmentContext {
-  /** The broker's device listener port; the device reaches it at the host it enrolled through. */
-  mqttTlsPort: number;
+  /** The broker an enrolled device connects to, given the host it reached the API at. */
+  deviceBrokerUrl(apiHost: string): string;
 }
 
 export function registerEnrolRoutes(app: FastifyInstance, ctx: EnrolRoutesContext): void {
   app.get('/api/v1/ca', async (_request, reply) => reply.type('application/x-pem-file').send(ctx.authority.certificatePem));
 
   app.post<{ Body: EnrolmentRequest }>('/api/v1/enroll', { schema: { body: enrolBody } }, async (request) => {
-    const answer = await enrolDevice(ctx, request.body, `mqtts://${request.hostname}:${ctx.mqttTlsPort}`);
+    const answer = await enrolDevice(ctx, request.body, ctx.deviceBrokerUrl(request.hostname));
     request.log.info({ device: answer.device, from: request.ip }, 'device enrolled');
     return answer;
   });

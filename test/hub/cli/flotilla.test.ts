@@ -281,7 +281,7 @@ async function startHttpsHub(t: { teardown(fn: () => unknown): void }): Promise<
     access: {
       authenticate: async (text) => verifyAccessToken(text, await store.get('AccessToken', undefined, parseAccessToken(text)?.name ?? '')),
       authority,
-      mqttTlsPort: 8883,
+      deviceBrokerUrl: (apiHost) => `mqtts://${apiHost}:8883`,
     },
     https: await authority.issueServerCertificate(['127.0.0.1']),
   });
