@@ -39,8 +39,13 @@ export type LabelWeights = Record<string, number>;
 export type LabelDistribution = Record<string, LabelWeights>;
 
 export interface FleetOptions {
-  /** The hub's MQTT broker, `mqtt://127.0.0.1:1883`. */
+  /** The hub's MQTT broker, `mqtt://127.0.0.1:1883`; with a join token, the broker the hub names at enrolment. */
   hubUrl: string;
+  /**
+   * A join token: each device enrols with it, as a flashed device does, and connects over
+   * mutual TLS with its own certificate. Without one, devices use a development listener.
+   */
+  token?: string;
   /** How many hollow devices. */
   devices: number;
   /** Each device has its own directory under it: `<stateDir>/<name>`. */
@@ -319,6 +324,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       ...defaultAgentOptions,
       name: device.name,
       hubUrl: options.hubUrl,
+      ...(options.token === undefined ? {} : { token: options.token }),
       labels: device.labels,
       runtime: 'hollow',
       stateDir: join(options.stateDir, device.name),
@@ -469,6 +475,7 @@ function quantityFlag(flag: string, text: string, parse: (text: string) => numbe
 
 interface CliFlags {
   hub: string;
+  token?: string;
   devices: number;
   namePrefix: string;
   firstIndex: number;
@@ -496,6 +503,7 @@ function cliProgram(): Command {
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
     .option('--hub <url>', "the hub's MQTT broker", 'mqtt://127.0.0.1:1883')
+    .option('--token <join token>', 'each device enrols with this token and connects over TLS with its own certificate')
     .option('--devices <n>', 'how many hollow devices', numberFlag('--devices', true), 100)
     .option('--name-prefix <prefix>', 'devices are <prefix>-0001, <prefix>-0002, ...', 'hollow')
     .option('--first-index <n>', 'index of the first device (another simulator can take the next range)', numberFlag('--first-index', true), 1)
@@ -539,6 +547,7 @@ export async function runFleetSimulator(argv: string[], out: (line: string) => v
   const seconds = () => ((performance.now() - began) / 1000).toFixed(1);
   const fleet = await startFleet({
     hubUrl: flags.hub,
+    ...(flags.token === undefined ? {} : { token: flags.token }),
     devices: flags.devices,
     namePrefix: flags.namePrefix,
     firstIndex: flags.firstIndex,
