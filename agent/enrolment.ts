@@ -69,7 +69,9 @@ async function enrolOnce(options: EnrolmentOptions, hub: string, pinned: string)
     timeoutMs: 30_000,
   });
   const body: unknown = JSON.parse(response.body.toString('utf8') || 'null');
-  if (response.status >= 400 && response.status < 500 && isErrorBody(body)) {
+  // A conflict or an overloaded hub may answer differently next time; anything else it refused is final.
+  const transient = (isErrorBody(body) && body.code === 'Conflict') || response.status === 429 || response.status >= 500;
+  if (response.status >= 400 && !transient && isErrorBody(body)) {
     const refusal = FlotillaError.fromBody(body);
     throw new EnrolmentRefused(`the hub refused to enrol ${options.device}: ${refusal.message}${refusal.hint ? ` (${refusal.hint})` : ''}`);
   }

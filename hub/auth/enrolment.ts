@@ -43,6 +43,24 @@ export interface EnrolmentContext {
 
 const CONFLICT_ATTEMPTS = 5;
 
+/**
+ * Enrolments with one token take turns counting their use: a batch of devices flashed with
+ * the same token and booted together would otherwise all update the token at once, and all
+ * but one would conflict and retry, over and over.
+ */
+const tokenTurns = new Map<string, Promise<unknown>>();
+
+function inTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const previous = tokenTurns.get(key) ?? Promise.resolve();
+  const result = previous.then(work, work);
+  const settled = result.catch(() => undefined);
+  tokenTurns.set(key, settled);
+  void settled.then(() => {
+    if (tokenTurns.get(key) === settled) tokenTurns.delete(key);
+  });
+  return result;
+}
+
 export async function enrolDevice(ctx: EnrolmentContext, request: EnrolmentRequest, mqttUrl: string): Promise<EnrolmentAnswer> {
   const now = ctx.now ?? Date.now;
   const { claims, secret } = parseJoinToken(request.token);
@@ -62,7 +80,7 @@ export async function enrolDevice(ctx: EnrolmentContext, request: EnrolmentReque
   const token = await ctx.store.get('JoinToken', undefined, claims.id);
   redeemJoinToken(token, { id: claims.id, secret }, request.device, now());
   const certificate = await ctx.authority.signDeviceRequest(request.csr, request.device);
-  const used = await countUse(ctx, { id: claims.id, secret }, request.device);
+  const used = await inTurn(claims.id, () => countUse(ctx, { id: claims.id, secret }, request.device));
   const labels = { ...request.labels, ...used.spec.labels };
   const identity = {
     certificateFingerprint: certificateFingerprint(certificate),

@@ -80,6 +80,17 @@ t.test('a device enrols with a join token, gets the token labels, connects with 
   t.type(await connectDevice(t, enrolled.body.mqttUrl, 'cam-7', tls), Error, 'and its certificate no longer gets in');
 });
 
+t.test('devices flashed with one token and booted together all enrol, up to its uses and no further', async (t) => {
+  const { admin } = await hubForTest(t);
+  const made = (await call(admin, 'POST', '/api/v1/jointokens', { uses: 12 })).body;
+  const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => enrol(admin, made.token, `batch-${i}`)));
+  const statuses = answers.map((answer) => answer.status).sort();
+  t.same(statuses, [...Array(12).fill(200), ...Array(4).fill(403)], 'twelve enrolled, four refused as used up');
+  const token = await call(admin, 'GET', `/api/v1/jointokens/${made.object.metadata.name}`);
+  t.equal(token.body.status.used, 12);
+  t.equal((await call(admin, 'GET', '/api/v1/devices')).body.items.length, 12, 'a Device for each enrolment and no more');
+});
+
 t.test('a device renews its certificate with the one it has; the old one stops working and its session ends', async (t) => {
   const { admin } = await hubForTest(t);
   const token = (await call(admin, 'POST', '/api/v1/jointokens', {})).body.token;
