@@ -1,18 +1,21 @@
 /**
- * The agent's composition root: local state → runtime → reconciler → MQTT link → heartbeat.
- * It starts the pods it remembers before the hub is reachable, so a device that reboots
- * offline runs its workload again.
+ * The agent's composition root: local state → runtime → reconciler → outbox → MQTT link →
+ * heartbeat. It starts the pods it remembers before the hub is reachable, so a device that
+ * reboots offline runs its workload again, and keeps what it has to tell the hub (status and
+ * events) in its outbox until the hub can hear it.
  */
 import { readFileSync } from 'node:fs';
 import { arch, cpus, hostname, platform, release, totalmem } from 'node:os';
 import { createLogger, type Logger } from '../shared/log.js';
-import type { BirthMessage, CapacityMessage, StatusReportMessage } from '../shared/proto/codec.js';
+import type { BirthMessage, CapacityMessage } from '../shared/proto/codec.js';
 import { Topics, deviceNameProblem } from '../shared/topics.js';
 import type { AgentOptions } from './config.js';
 import { enrol } from './enrolment.js';
 import { identityDir, loadIdentity, saveIdentity, type DeviceIdentity } from './identity.js';
 import { HeartbeatSampler, type HeartbeatSource } from './heartbeat.js';
-import { AgentLink } from './link.js';
+import { AgentLink, DEFAULT_RECONNECT } from './link.js';
+import { Outbox } from './outbox.js';
+import { OutboxSender } from './outbox-sender.js';
 import { Reconciler } from './reconciler/reconciler.js';
 import { RENEWAL_CHECK_MS, renewalDue, renewIdentity } from './renewal.js';
 import { resolveEngineEndpoint } from './runtime/endpoint.js';
@@ -65,14 +68,15 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
     device: options.name,
     topics,
     firstBdSeq,
-    reconnect: { baseMs: 1_000, maxMs: 60_000 },
+    reconnect: DEFAULT_RECONNECT,
     log,
   });
 
-  const publishStatus = (status: StatusReportMessage) => {
-    if (!link.connected) return;
-    link.publishStatus(status).catch((error: Error) => log.warn({ err: error.message }, 'status not sent'));
-  };
+  // Status and events go out through the outbox, so none is lost while the hub is out of reach.
+  const outbox = Outbox.open(options.stateDir, {
+    onWriteFailure: (error) => log.warn({ err: error.message, dir: options.stateDir }, 'outbox not saved; will retry'),
+  });
+  const sender = new OutboxSender({ outbox, channel: link, log });
   const reconciler = new Reconciler({
     device: options.name,
     runtime,
@@ -80,11 +84,20 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
     backoff: { baseMs: options.backoffSeconds * 1000, maxMs: options.maxBackoffSeconds * 1000 },
     resyncMs: options.resyncSeconds * 1000,
     log,
-    onStatus: publishStatus,
+    onStatus: (status) => {
+      outbox.addStatus(status);
+      sender.wake();
+    },
+    onEvent: (event) => {
+      outbox.addEvent(event);
+      sender.wake();
+    },
   });
 
+  link.on('disconnected', () => outbox.setOnline(false));
   link.on('connected', (bdSeq) => {
     state.rememberBdSeq(bdSeq);
+    outbox.setOnline(true);
     const birth: BirthMessage = {
       bdSeq,
       info: {
@@ -102,7 +115,10 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
       status: reconciler.status,
     };
     link.publishBirth(birth).catch((error: Error) => log.warn({ err: error.message }, 'birth not sent'));
-    // Whatever changed while the link was down is reported now.
+    if (outbox.length > 0 || outbox.dropped > 0) log.info({ entries: outbox.length, dropped: outbox.dropped }, 'sending what was kept while offline');
+    // After the birth, in the order they happened.
+    sender.wake();
+    // A fresh status follows (replacing a queued one), whatever the last pass reported.
     reconciler.forgetReported();
     reconciler.trigger();
   });
@@ -155,7 +171,9 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
       clearInterval(heartbeatTimer);
       clearInterval(renewalTimer);
       await reconciler.stop();
+      sender.stop();
       await link.stop();
+      await outbox.close();
       await runtime.close();
       state.flush();
       await state.flushed();

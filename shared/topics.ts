@@ -6,17 +6,18 @@
  *   {prefix}/d/{device}/death       agent/broker Will → hub, QoS 1 Death
  *   {prefix}/d/{device}/heartbeat   agent → hub, QoS 0             Heartbeat
  *   {prefix}/d/{device}/status      agent → hub, QoS 1             StatusReport
+ *   {prefix}/d/{device}/events      agent → hub, QoS 1             EventBatch
  *   {prefix}/fleet/devices/{device} hub → anyone, QoS 1, retained  JSON device health
  *   {prefix}/fleet/events           hub → anyone, QoS 1            JSON events
  */
 
 export const DEFAULT_TOPIC_PREFIX = 'flotilla/v1';
 
-export const DEVICE_CHANNELS = ['desired', 'birth', 'death', 'heartbeat', 'status'] as const;
+export const DEVICE_CHANNELS = ['desired', 'birth', 'death', 'heartbeat', 'status', 'events'] as const;
 export type DeviceChannel = (typeof DEVICE_CHANNELS)[number];
 
 /** Channels a device publishes on; the broker refuses it anything else. */
-export const AGENT_PUBLISHED_CHANNELS: readonly DeviceChannel[] = ['birth', 'death', 'heartbeat', 'status'];
+export const AGENT_PUBLISHED_CHANNELS: readonly DeviceChannel[] = ['birth', 'death', 'heartbeat', 'status', 'events'];
 
 /** MQTT QoS and retain flag of each channel. */
 export const CHANNEL_DELIVERY: Record<DeviceChannel, { qos: 0 | 1; retain: boolean }> = {
@@ -25,6 +26,8 @@ export const CHANNEL_DELIVERY: Record<DeviceChannel, { qos: 0 | 1; retain: boole
   death: { qos: 1, retain: false },
   heartbeat: { qos: 0, retain: false },
   status: { qos: 1, retain: false },
+  // What happened on the device: each batch counts, none replaces another.
+  events: { qos: 1, retain: false },
 };
 
 /**

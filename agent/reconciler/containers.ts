@@ -21,6 +21,16 @@ export function containerKey(podUid: string, containerName: string): string {
   return `${podUid}/${containerName}`;
 }
 
+/** The container's name in a key. */
+export function containerNameOfKey(key: string): string {
+  return key.slice(key.indexOf('/') + 1);
+}
+
+/** The pod's uid in a key. */
+export function podUidOfKey(key: string): string {
+  return key.slice(0, key.indexOf('/'));
+}
+
 export function keyOfRecord(record: ContainerRecord): string | undefined {
   const uid = record.labels[LABEL_POD_UID];
   const name = record.labels[LABEL_CONTAINER];

@@ -2,19 +2,25 @@
  * Runs the planner's steps against the engine. Each failure is remembered on the container
  * (shown as its waiting reason) instead of thrown: one broken pod never stops the others.
  * It answers which containers the steps touched, so the reconciler looks again at those
- * alone rather than at every container on the device.
+ * alone rather than at every container on the device, and tells what happened as events:
+ * containers started and restarted, and failures, each failure once until it changes (a
+ * pull retried every few seconds while offline must not fill the outbox).
  */
 import type { Logger } from '../../shared/log.js';
 import type { ContainerRuntime, PullPolicy } from '../runtime/runtime.js';
 import type { LocalState } from '../state/local-state.js';
-import { createSpec } from './containers.js';
+import { containerNameOfKey, createSpec } from './containers.js';
 import type { Step } from './plan.js';
+
+/** Tells an event about the pod of the container `key` (`uid/container`). */
+export type ContainerEventReporter = (key: string, type: 'Normal' | 'Warning', reason: string, message: string) => void;
 
 export interface ExecuteContext {
   device: string;
   runtime: ContainerRuntime;
   state: LocalState;
   log: Logger;
+  report?: ContainerEventReporter;
 }
 
 /** The containers the steps acted on, by engine id. */
@@ -37,7 +43,11 @@ const executors: { [A in Step['action']]: Executor<A> } = {
       await ctx.runtime.ensureImage(container.image, policy);
     } catch (error) {
       const reason = policy === 'Never' ? 'ErrImageNeverPull' : 'ErrImagePull';
-      return fail(ctx, key, reason, error);
+      if (policy !== 'Always' || !(await imagePresent(ctx, container.image))) return fail(ctx, key, reason, error);
+      // A registry out of reach must not keep a pod down whose image the device has.
+      const message = `pulling image ${container.image} failed (${errorMessage(error)}); starting container ${container.name} from the copy on the device`;
+      ctx.log.warn({ container: key, image: container.image, err: errorMessage(error) }, 'image pull failed; using the image on the device');
+      ctx.report?.(key, 'Warning', 'PullFailedUsingLocalImage', message);
     }
     let id: string;
     try {
@@ -49,6 +59,7 @@ const executors: { [A in Step['action']]: Executor<A> } = {
       await ctx.runtime.start(id);
       ctx.state.updateContainer(key, { lastError: undefined });
       ctx.log.info({ pod: `${pod.namespace}/${pod.name}`, container: container.name }, 'container started');
+      ctx.report?.(key, 'Normal', 'Started', `started container ${container.name}`);
     } catch (error) {
       fail(ctx, key, 'RunContainerError', error);
     }
@@ -59,13 +70,14 @@ const executors: { [A in Step['action']]: Executor<A> } = {
     try {
       await ctx.runtime.start(id);
       ctx.state.updateContainer(key, { lastError: undefined });
+      ctx.report?.(key, 'Normal', 'Started', `started container ${containerNameOfKey(key)}`);
     } catch (error) {
       fail(ctx, key, 'RunContainerError', error);
     }
     return { changed: id };
   },
 
-  async restart(ctx, { key, id }) {
+  async restart(ctx, { key, id, backOffMs }) {
     const memory = ctx.state.container(key);
     // Counted before the attempt: a start that fails is still a restart the user should see.
     ctx.state.updateContainer(key, { restartCount: memory.restartCount + 1 });
@@ -73,6 +85,8 @@ const executors: { [A in Step['action']]: Executor<A> } = {
       await ctx.runtime.start(id);
       ctx.state.updateContainer(key, { lastError: undefined });
       ctx.log.info({ container: key, restartCount: memory.restartCount }, 'container restarted');
+      const after = backOffMs === undefined ? '' : ` after ${Math.ceil(backOffMs / 1000)}s back-off`;
+      ctx.report?.(key, 'Normal', 'Restarted', `restarted container ${containerNameOfKey(key)}${after} (restart ${memory.restartCount})`);
     } catch (error) {
       fail(ctx, key, 'RunContainerError', error);
     }
@@ -98,10 +112,26 @@ const executors: { [A in Step['action']]: Executor<A> } = {
 };
 
 function fail(ctx: ExecuteContext, key: string, reason: string, error: unknown): undefined {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
+  const before = ctx.state.container(key).lastError;
   ctx.state.updateContainer(key, { lastError: { reason, message } });
   ctx.log.warn({ container: key, reason, err: message }, 'container step failed');
+  if (before?.reason !== reason || before.message !== message) ctx.report?.(key, 'Warning', 'Failed', `${reason}: ${message}`);
   return undefined;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Whether the engine has the image already: the policy Never pulls nothing, so it only looks. */
+async function imagePresent(ctx: ExecuteContext, image: string): Promise<boolean> {
+  try {
+    await ctx.runtime.ensureImage(image, 'Never');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function run(ctx: ExecuteContext, step: Step): Promise<Effect> {

@@ -12,8 +12,8 @@ import { containerKey, groupByKey, specHash } from './containers.js';
 export type Step =
   /** Pull if needed, create and start a container for a desired one that has none. */
   | { action: 'create'; key: string; pod: DesiredPodMessage; container: DesiredContainerMessage }
-  /** Start an existing container again: a restart under the pod's restart policy. */
-  | { action: 'restart'; key: string; id: string }
+  /** Start an existing container again: a restart under the pod's restart policy, after `backOffMs` of back-off if any. */
+  | { action: 'restart'; key: string; id: string; backOffMs?: number }
   /** Start a container that was created but never started (an interrupted create). */
   | { action: 'start'; key: string; id: string }
   /** Stop and remove a container: not desired any more, outdated, or a duplicate. */
@@ -92,7 +92,8 @@ export function plan(input: PlanInput): Step[] {
       if (keep.state !== 'exited' && keep.state !== 'dead') continue;
       if (!wantsRestart(pod.restartPolicy, keep.exitCode)) continue;
       const at = restartAt(keep, input.memory(key), input.backoff);
-      if (at <= input.now) others.push({ action: 'restart', key, id: keep.id });
+      const backOffMs = at - (keep.finishedAt ?? 0);
+      if (at <= input.now) others.push({ action: 'restart', key, id: keep.id, ...(backOffMs > 0 ? { backOffMs } : {}) });
       else others.push({ action: 'wait', key, until: at });
     }
   }

@@ -14,6 +14,7 @@ import type { ContainerRecord, ContainerRuntime } from '../runtime/runtime.js';
 import type { LocalState } from '../state/local-state.js';
 import { containerKey } from './containers.js';
 import { execute, type Touched } from './execute.js';
+import { PodEventLog, type PodEventListener } from './pod-events.js';
 import { plan, type Step } from './plan.js';
 import { podStatuses } from './status.js';
 
@@ -26,6 +27,11 @@ export interface ReconcilerOptions {
   log: Logger;
   /** Called after a pass whose pod statuses differ from the last ones reported. */
   onStatus: (status: StatusReportMessage) => void;
+  /**
+   * Told what happens to pods as it happens: containers started, exited, restarted, failures,
+   * pods restored from local state. With it, status reports say the hub need infer no events.
+   */
+  onEvent?: PodEventListener;
 }
 
 /**
@@ -54,11 +60,21 @@ export class Reconciler {
   #lastReport = '';
   #latest: StatusReportMessage;
   #stopped = false;
+  /**
+   * Whether any desired state is known, from local state or the hub. Until one is, the agent
+   * touches nothing: containers it finds were started from a state it lost (an unreadable
+   * file), and the hub's document, not an empty guess, decides what becomes of them.
+   */
+  #desiredKnown: boolean;
+  readonly #podEvents: PodEventLog | undefined;
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
-    this.#desired = options.state.document.desired ?? { generation: 0, pods: [] };
-    this.#latest = { observedGeneration: this.#desired.generation, pods: [] };
+    const remembered = options.state.document.desired;
+    this.#desiredKnown = remembered !== undefined;
+    this.#desired = remembered ?? { generation: 0, pods: [] };
+    this.#podEvents = options.onEvent ? new PodEventLog(options.onEvent, remembered?.pods ?? []) : undefined;
+    this.#latest = this.#report(this.#desired.generation, []);
   }
 
   /** The status of the last pass, for births and reconnects. */
@@ -98,6 +114,7 @@ export class Reconciler {
 
   setDesired(desired: DesiredStateMessage): void {
     this.#desired = desired;
+    this.#desiredKnown = true;
     this.#options.state.setDesired(desired);
     this.#options.state.flush();
     if (this.#stopped) return;
@@ -174,28 +191,39 @@ export class Reconciler {
       this.#listDue = false;
       containers = await this.#observe(runtime);
     }
-    const steps = plan({ pods: desired.pods, containers, memory, now: Date.now(), backoff });
+    const told = this.#podEvents;
+    const exits = told?.exits(desired.pods, containers, state);
+    const steps = this.#desiredKnown ? plan({ pods: desired.pods, containers, memory, now: Date.now(), backoff }) : [];
+    if (told && exits) told.backOffs(steps, exits, desired.pods);
     const acting = steps.filter((s) => s.action !== 'wait');
     if (acting.length > 0) {
-      const touched = await execute({ device, runtime, state, log }, acting);
+      told?.restoring(acting, desired.pods);
+      const report = told?.reporter(desired.pods);
+      const touched = await execute({ device, runtime, state, log, ...(report ? { report } : {}) }, acting);
       containers = await this.#observeTouched(runtime, containers, touched);
     }
+    told?.passDone();
     // Counted from before the look: an event that came during the pass makes the next one list.
     this.#seen = { containers, events };
-    state.retainContainers(new Set(desired.pods.flatMap((p) => p.containers.map((c) => containerKey(p.uid, c.name)))));
+    if (this.#desiredKnown) state.retainContainers(new Set(desired.pods.flatMap((p) => p.containers.map((c) => containerKey(p.uid, c.name)))));
     state.flush();
-    this.#scheduleWakeFrom(plan({ pods: desired.pods, containers, memory, now: Date.now(), backoff }));
+    if (this.#desiredKnown) this.#scheduleWakeFrom(plan({ pods: desired.pods, containers, memory, now: Date.now(), backoff }));
 
-    const report: StatusReportMessage = {
-      observedGeneration: desired.generation,
-      pods: podStatuses({ pods: desired.pods, containers, memory, now: Date.now(), backoff }),
-    };
+    const report = this.#report(desired.generation, podStatuses({ pods: desired.pods, containers, memory, now: Date.now(), backoff }));
     this.#latest = report;
     const fingerprint = JSON.stringify(report);
     if (fingerprint !== this.#lastReport) {
       this.#lastReport = fingerprint;
       this.#options.onStatus(report);
     }
+  }
+
+  #report(observedGeneration: number, pods: StatusReportMessage['pods']): StatusReportMessage {
+    return {
+      observedGeneration,
+      pods,
+      ...(this.#podEvents ? { deviceEvents: true } : {}),
+    };
   }
 
   /** The engine's containers of this device, with exit details for those that stopped. */

@@ -127,6 +127,19 @@ export class Dispatcher {
     return { generation: Number(this.#store.currentResourceVersion()), pods };
   }
 
+  /**
+   * Sends every device its document again, changed or not: after the broker lost its retained
+   * messages, a device that connects (new, or its local state wiped) would otherwise wait for
+   * its next change to learn what to run.
+   */
+  async republishAll(): Promise<void> {
+    const { items: devices } = await this.#store.list('Device');
+    this.#published.clear();
+    for (const device of devices) this.#dirty.add(device.metadata.name);
+    for (const device of this.#byDevice.keys()) this.#dirty.add(device);
+    this.#flush();
+  }
+
   /** Pods held back from their devices, by `namespace/name`, with what each is missing. */
   heldBack(): Map<string, string> {
     return new Map(this.#heldBack);

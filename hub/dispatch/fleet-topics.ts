@@ -64,6 +64,12 @@ export class FleetTopics {
     if (device) this.deviceChanged(device);
   }
 
+  /** Every device's retained health document again, for a broker that lost them. */
+  async republishAll(): Promise<void> {
+    const { items } = await this.#store.list('Device');
+    for (const device of items) this.deviceChanged(device);
+  }
+
   deviceRemoved(name: string): void {
     this.#lastSent.delete(name);
     this.#publish(this.#topics.fleetDevice(name), null, true);

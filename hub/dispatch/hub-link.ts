@@ -27,6 +27,11 @@ export class HubLink implements DesiredPublisher {
     topics: Topics;
     log: Logger;
     onMessage: (topic: string, payload: Buffer) => void;
+    /**
+     * The broker came back without this link's session (restarted, or failed over): its
+     * retained messages may be gone too, so whatever the hub keeps there must be sent again.
+     */
+    onSessionLost?: () => void;
   }): Promise<HubLink> {
     const { topics, log } = options;
     const client = await mqtt.connectAsync(options.url, {
@@ -43,11 +48,15 @@ export class HubLink implements DesiredPublisher {
         [topics.everyDevice('birth')]: { qos: 1 },
         [topics.everyDevice('death')]: { qos: 1 },
         [topics.everyDevice('status')]: { qos: 1 },
+        [topics.everyDevice('events')]: { qos: 1 },
         [topics.everyDevice('heartbeat')]: { qos: 0 },
       });
     await subscribe();
     client.on('connect', (connack) => {
-      if (!connack.sessionPresent) subscribe().catch((error: Error) => log.warn({ err: error.message }, 'resubscribe failed'));
+      if (connack.sessionPresent) return;
+      log.info('the broker lost this link\'s session: subscribing and publishing the retained documents again');
+      subscribe().catch((error: Error) => log.warn({ err: error.message }, 'resubscribe failed'));
+      options.onSessionLost?.();
     });
     return link;
   }

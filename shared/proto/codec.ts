@@ -51,6 +51,28 @@ export interface PodStatusMessage {
 export interface StatusReportMessage {
   observedGeneration: number;
   pods: PodStatusMessage[];
+  /** True from an agent that sends its pods' events itself; the hub then infers none. */
+  deviceEvents?: boolean;
+}
+
+export interface DeviceEventMessage {
+  sequence: number;
+  namespace: string;
+  name: string;
+  uid: string;
+  type: string;
+  reason: string;
+  message: string;
+  /** The device's clock, milliseconds since the epoch. */
+  atMs: number;
+}
+
+export interface EventBatchMessage {
+  events: DeviceEventMessage[];
+  /** Entries the agent's outbox dropped, oldest first, since the previous batch. */
+  dropped: number;
+  /** The outbox the sequence numbers count in. */
+  stream: string;
 }
 
 export interface BirthMessage {
@@ -124,6 +146,7 @@ export interface WireMessages {
   Heartbeat: HeartbeatMessage;
   DesiredState: DesiredStateMessage;
   StatusReport: StatusReportMessage;
+  EventBatch: EventBatchMessage;
 }
 export type WireMessageName = keyof WireMessages;
 

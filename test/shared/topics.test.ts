@@ -89,5 +89,11 @@ t.test('retains desired state and lets agents publish only their uplink channels
   for (const channel of DEVICE_CHANNELS) {
     if (channel !== 'desired') t.equal(CHANNEL_DELIVERY[channel].retain, false, `${channel} is not retained`);
   }
-  t.same([...AGENT_PUBLISHED_CHANNELS].sort(), ['birth', 'death', 'heartbeat', 'status']);
+  t.same([...AGENT_PUBLISHED_CHANNELS].sort(), ['birth', 'death', 'events', 'heartbeat', 'status']);
+});
+
+t.test('delivers device events at least once, as status reports are', async (t) => {
+  t.same(CHANNEL_DELIVERY.events, { qos: 1, retain: false });
+  t.equal(topics.device('cam-1', 'events'), 'flotilla/v1/d/cam-1/events');
+  t.equal(topics.everyDevice('events'), 'flotilla/v1/d/+/events');
 });

@@ -7,8 +7,8 @@ const CAM = agentClientId('cam-1');
 const HUB = 'flotilla-hub-4242';
 const DASHBOARD = 'node-red-dashboard';
 
-t.test('an agent may publish its own birth, death, heartbeat and status', async (t) => {
-  for (const channel of ['birth', 'death', 'heartbeat', 'status'] as const) {
+t.test('an agent may publish its own birth, death, heartbeat, status and events', async (t) => {
+  for (const channel of ['birth', 'death', 'heartbeat', 'status', 'events'] as const) {
     t.equal(publishDenial(topics, CAM, topics.device('cam-1', channel)), undefined, channel);
   }
 });
@@ -18,7 +18,7 @@ t.test('an agent may not publish its own desired state', async (t) => {
 });
 
 t.test("an agent may not publish on another device's channels", async (t) => {
-  for (const channel of ['birth', 'death', 'heartbeat', 'status', 'desired'] as const) {
+  for (const channel of ['birth', 'death', 'heartbeat', 'status', 'events', 'desired'] as const) {
     t.equal(
       publishDenial(topics, CAM, topics.device('cam-2', channel)),
       'device cam-1 may only publish under flotilla/v1/d/cam-1/#',
@@ -49,7 +49,7 @@ t.test('other clients may publish desired state and fleet topics', async (t) => 
 });
 
 t.test("other clients may not speak for a device on its uplink channels", async (t) => {
-  for (const channel of ['birth', 'death', 'heartbeat', 'status'] as const satisfies readonly DeviceChannel[]) {
+  for (const channel of ['birth', 'death', 'heartbeat', 'status', 'events'] as const satisfies readonly DeviceChannel[]) {
     t.equal(publishDenial(topics, HUB, topics.device('cam-1', channel)), `only device cam-1 may publish on flotilla/v1/d/cam-1/${channel}`, channel);
   }
 });

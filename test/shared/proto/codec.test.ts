@@ -7,6 +7,7 @@ import {
   type BirthMessage,
   type DeathMessage,
   type DesiredStateMessage,
+  type EventBatchMessage,
   type HeartbeatMessage,
   type StatusReportMessage,
   type WireMessageName,
@@ -14,6 +15,7 @@ import {
 
 const status: StatusReportMessage = {
   observedGeneration: 12,
+  deviceEvents: true,
   pods: [
     {
       namespace: 'plant-3',
@@ -50,6 +52,15 @@ const birth: BirthMessage = {
 };
 
 const death: DeathMessage = { bdSeq: 42, graceful: true };
+
+const events: EventBatchMessage = {
+  stream: '9f3c2a71d0e4b856',
+  dropped: 3,
+  events: [
+    { sequence: 41, namespace: 'plant-3', name: 'camera-feed', uid: 'uid-1', type: 'Warning', reason: 'Error', message: 'container app exited with code 137', atMs: 1_795_000_000_000 },
+    { sequence: 42, namespace: 'plant-3', name: 'camera-feed', uid: 'uid-1', type: 'Normal', reason: 'Restarted', message: 'restarted container app (restart 1)', atMs: 1_795_000_000_050 },
+  ],
+};
 
 const heartbeat: HeartbeatMessage = {
   cpuPercent: 12.5,
@@ -96,6 +107,7 @@ t.test('round-trips every message unchanged', async (t) => {
   t.same(decode('Heartbeat', encode('Heartbeat', heartbeat)), heartbeat);
   t.same(decode('DesiredState', encode('DesiredState', desired)), desired);
   t.same(decode('StatusReport', encode('StatusReport', status)), status);
+  t.same(decode('EventBatch', encode('EventBatch', events)), events);
 });
 
 t.test('decodes an empty payload to the defaults, with absent sub-messages as null', async (t) => {
@@ -103,7 +115,8 @@ t.test('decodes an empty payload to the defaults, with absent sub-messages as nu
   t.same(decode('Birth', empty), { bdSeq: 0, info: null, capacity: null, labels: {}, status: null });
   t.same(decode('Death', empty), { bdSeq: 0, graceful: false });
   t.same(decode('DesiredState', empty), { generation: 0, pods: [] });
-  t.same(decode('StatusReport', empty), { observedGeneration: 0, pods: [] });
+  t.same(decode('StatusReport', empty), { observedGeneration: 0, pods: [], deviceEvents: false });
+  t.same(decode('EventBatch', empty), { events: [], dropped: 0, stream: '' });
   t.equal(decode('Heartbeat', empty).memoryTotalBytes, 0);
 });
 
@@ -134,7 +147,7 @@ t.test('throws nothing but a WireError, whatever bytes arrive', async (t) => {
     seed ^= seed << 5;
     return (seed >>> 0) / 2 ** 32;
   };
-  const names: WireMessageName[] = ['Birth', 'Death', 'Heartbeat', 'DesiredState', 'StatusReport'];
+  const names: WireMessageName[] = ['Birth', 'Death', 'Heartbeat', 'DesiredState', 'StatusReport', 'EventBatch'];
   const valid = encode('DesiredState', desired);
   for (let i = 0; i < 10_000; i++) {
     let payload: Uint8Array;
@@ -180,6 +193,11 @@ t.test('accepts a payload of exactly the limit', async (t) => {
 t.test('refuses to encode a field of the wrong type, with a WireError naming it', async (t) => {
   t.throws(() => encode('Heartbeat', { cpuPercent: 'high' as unknown as number }), { name: 'WireError', message: /cannot encode Heartbeat: cpuPercent/ });
   t.throws(() => encode('DesiredState', { pods: 'none' as unknown as [] }), WireError);
+});
+
+t.test('reads a status report of an agent older than device events as one whose events the hub infers', async (t) => {
+  const old = encode('StatusReport', { observedGeneration: 3, pods: [] });
+  t.equal(decode('StatusReport', old).deviceEvents, false);
 });
 
 t.test('ignores fields it does not know, so a newer agent still talks to an older hub', async (t) => {
