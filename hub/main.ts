@@ -18,6 +18,7 @@ import type { HubOptions } from './config.js';
 import { DeploymentController } from './controllers/deployment/index.js';
 import { DeviceLifecycleController } from './controllers/device-lifecycle/index.js';
 import { EventRecorder } from './controllers/events.js';
+import { EvictionController } from './controllers/eviction/index.js';
 import { Informer } from './controllers/informer.js';
 import { ControllerManager } from './controllers/manager.js';
 import { podInformer } from './controllers/pods.js';
@@ -110,6 +111,10 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       topics,
       log,
       onMessage: (topic, payload) => ingest?.handle(topic, payload),
+      onSessionLost: () => {
+        dispatcher?.republishAll().catch((error: Error) => log.warn({ err: error.message }, 'desired states not republished'));
+        fleet?.republishAll().catch((error: Error) => log.warn({ err: error.message }, 'fleet topics not republished'));
+      },
     });
     stack.push(() => link.close());
 
@@ -136,6 +141,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     lifecycle.attach((key) => lifecycleQueue.add(key));
     manager.add(new DeploymentController({ store, events, log, pods }));
     manager.add(new SchedulingController({ store, events, log, pods }));
+    // Devices get the offline threshold after a hub start to reach it before any eviction.
+    manager.add(new EvictionController({ store, events, log, pods, devices, startGraceMs: options.offlineAfterSeconds * 1000 }));
     const dispatcher = new Dispatcher({ store, publisher: link, log, events });
     await dispatcher.start();
     stack.push(() => dispatcher.stop());

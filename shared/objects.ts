@@ -96,6 +96,40 @@ export interface LabelSelectorObject {
   matchExpressions?: LabelSelectorRequirement[];
 }
 
+/**
+ * A taint marks a device that pods should stay off (NoSchedule) or leave (NoExecute) unless
+ * they tolerate it. The hub sets one itself: `flotilla.io/unreachable:NoExecute` on a device
+ * that has gone Offline.
+ */
+export type TaintEffect = 'NoSchedule' | 'NoExecute';
+
+/** The taint of a device that has been Offline (no contact past the hub's offline threshold). */
+export const UNREACHABLE_TAINT_KEY = 'flotilla.io/unreachable';
+/** Kubernetes' name for the same taint, accepted in tolerations since manifests are copied. */
+export const KUBERNETES_UNREACHABLE_TAINT_KEY = 'node.kubernetes.io/unreachable';
+
+/**
+ * How long a pod stays on a device that went Offline when it has no toleration for it, as
+ * Kubernetes' DefaultTolerationSeconds gives every pod.
+ */
+export const DEFAULT_UNREACHABLE_TOLERATION_SECONDS = 300;
+
+/** As in Kubernetes: which taints a pod puts up with, and for how long. */
+export interface Toleration {
+  /** The taint key; empty (with operator Exists) matches every key. */
+  key?: string;
+  /** Equal (the default) compares `value`; Exists matches any value. */
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  /** Absent: every effect. */
+  effect?: TaintEffect;
+  /**
+   * For NoExecute only: how long the pod stays once the taint is on its device. Absent with
+   * the toleration present: for ever.
+   */
+  tolerationSeconds?: number;
+}
+
 export interface PodSpec {
   containers: Container[];
   restartPolicy?: RestartPolicy;
@@ -106,6 +140,7 @@ export interface PodSpec {
   /** The device the pod is bound to; set by the scheduler, or by hand to skip it. */
   nodeName?: string;
   terminationGracePeriodSeconds?: number;
+  tolerations?: Toleration[];
 }
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
@@ -251,6 +286,12 @@ export interface DeviceStatus {
   /** Desired-state generation the device last reported as applied. */
   observedGeneration?: number;
   podCount?: number;
+  /**
+   * ISO time (the hub's clock) the device went Offline; absent while it is not. From then on
+   * it carries the `flotilla.io/unreachable:NoExecute` taint, and pods that do not tolerate
+   * it for that long are evicted.
+   */
+  offlineSince?: string;
 }
 
 export interface Device extends TypedObject {

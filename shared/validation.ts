@@ -42,6 +42,8 @@ import type {
   RestartPolicy,
   Secret,
   SecretKeySelector,
+  TaintEffect,
+  Toleration,
 } from './objects.js';
 import { parseCpu, parseMemory } from './quantity.js';
 import { SelectorSyntaxError, parseSelector, selectorFromObject } from './selector.js';
@@ -268,6 +270,7 @@ const POD_SPEC_FIELDS = [
   'deviceSelector',
   'nodeName',
   'terminationGracePeriodSeconds',
+  'tolerations',
 ];
 const POD_SPEC_UNSUPPORTED = [
   'volumes',
@@ -276,7 +279,6 @@ const POD_SPEC_UNSUPPORTED = [
   'hostPID',
   'hostIPC',
   'affinity',
-  'tolerations',
   'securityContext',
   'serviceAccountName',
   'imagePullSecrets',
@@ -338,7 +340,84 @@ function validatePodSpec(problems: FieldError[], value: unknown, path: string, o
   spec.terminationGracePeriodSeconds =
     readInteger(problems, get(input, 'terminationGracePeriodSeconds'), at(path, 'terminationGracePeriodSeconds'), 0) ??
     DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
+
+  const tolerations = validateTolerations(problems, get(input, 'tolerations'), at(path, 'tolerations'));
+  if (tolerations !== undefined) spec.tolerations = tolerations;
   return spec;
+}
+
+const TOLERATION_FIELDS = ['key', 'operator', 'value', 'effect', 'tolerationSeconds'];
+const TOLERATION_OPERATORS: readonly NonNullable<Toleration['operator']>[] = ['Exists', 'Equal'];
+/** Kubernetes also has PreferNoSchedule; Flotilla's scheduler has no soft preferences. */
+const TAINT_EFFECTS: readonly TaintEffect[] = ['NoSchedule', 'NoExecute'];
+
+/**
+ * Tolerations as Kubernetes checks them. Defaults are not written in: an absent operator is
+ * Equal and an absent effect is every effect, both when the toleration is matched, so what
+ * is stored is what was written.
+ */
+function validateTolerations(problems: FieldError[], value: unknown, path: string): Toleration[] | undefined {
+  const list = optionalList(problems, value, path);
+  if (list === undefined) return undefined;
+  const tolerations: Toleration[] = [];
+  list.forEach((item, index) => {
+    const itemPath = `${path}[${index}]`;
+    const input = readObject(problems, item, itemPath);
+    if (input === undefined) return;
+    checkFields(problems, input, itemPath, TOLERATION_FIELDS);
+    const toleration: Toleration = {};
+
+    const keyInput = get(input, 'key');
+    const key = readString(problems, keyInput, at(itemPath, 'key'));
+    if (key !== undefined && key !== '') {
+      const problem = labelKeyProblem(key);
+      if (problem !== undefined) problems.push({ field: at(itemPath, 'key'), message: problem });
+      toleration.key = key;
+    }
+    const operatorInput = get(input, 'operator');
+    const operator = readEnum(problems, operatorInput, at(itemPath, 'operator'), TOLERATION_OPERATORS);
+    if (operator !== undefined) toleration.operator = operator;
+    const exists = operator === 'Exists';
+    // An operator that is not a known one is reported above already.
+    const keyEmpty = keyInput === undefined || keyInput === '';
+    if (keyEmpty && !exists && (operatorInput === undefined || operator !== undefined)) {
+      problems.push({
+        field: at(itemPath, 'operator'),
+        message: 'must be Exists when key is empty: a toleration without a key matches every taint, whatever its value',
+      });
+    }
+
+    const text = readString(problems, get(input, 'value'), at(itemPath, 'value'));
+    if (text !== undefined && text !== '') {
+      if (exists) {
+        problems.push({ field: at(itemPath, 'value'), message: 'must be empty when operator is Exists: Exists matches any value' });
+      } else {
+        const problem = labelValueProblem(text);
+        if (problem !== undefined) problems.push({ field: at(itemPath, 'value'), message: problem });
+      }
+      toleration.value = text;
+    }
+
+    const effectPath = at(itemPath, 'effect');
+    const effectInput = get(input, 'effect');
+    // An empty effect means every effect in Kubernetes, the same as none.
+    const effect = effectInput === '' ? undefined : readEnum(problems, effectInput, effectPath, TAINT_EFFECTS);
+    if (effect !== undefined) toleration.effect = effect;
+
+    const secondsPath = at(itemPath, 'tolerationSeconds');
+    const seconds = readInteger(problems, get(input, 'tolerationSeconds'), secondsPath, 0);
+    if (seconds !== undefined) {
+      if (effect !== 'NoExecute') {
+        problems.push({
+          field: secondsPath,
+          message: 'needs effect NoExecute: only a NoExecute taint makes a pod leave, so only it can be tolerated for a while',
+        });
+      }
+      toleration.tolerationSeconds = seconds;
+    }
+    tolerations.push(toleration);
+  });
+  return tolerations;
 }
 
 function validateContainers(problems: FieldError[], value: unknown, path: string): Container[] {

@@ -12,6 +12,7 @@ export class ControllerManager {
   readonly #log: Logger;
   readonly #queues = new Map<Controller, WorkQueue>();
   #unwatch: Unsubscribe | undefined;
+  #synced: Promise<void> | undefined;
 
   constructor(store: Store, log: Logger) {
     this.#store = store;
@@ -21,6 +22,7 @@ export class ControllerManager {
   add(controller: Controller): WorkQueue {
     const queue = new WorkQueue({
       process: (key) => controller.reconcile(key),
+      ...(controller.concurrency === undefined ? {} : { concurrency: controller.concurrency }),
       onError: (key, error, attempt) =>
         this.#log.warn({ controller: controller.name, key, attempt, err: error instanceof Error ? error.message : String(error) }, 'reconcile failed; will retry'),
     });
@@ -29,6 +31,7 @@ export class ControllerManager {
   }
 
   async start(): Promise<void> {
+    const startedAt = performance.now();
     this.#unwatch = this.#store.watch({}, (event) => {
       for (const [controller, queue] of this.#queues) {
         if (!controller.watches.includes(event.object.kind)) continue;
@@ -39,9 +42,25 @@ export class ControllerManager {
         }
       }
     });
+    let keys = 0;
     for (const [controller, queue] of this.#queues) {
-      for (const key of await controller.initialKeys()) queue.add(key);
+      for (const key of await controller.initialKeys()) {
+        queue.add(key);
+        keys++;
+      }
     }
+    // After a restart, this is when every controller has caught up with what the store holds.
+    this.#synced = this.drained().then(() => {
+      this.#log.info({ keys, ms: Math.round(performance.now() - startedAt) }, 'controllers synced');
+    });
+  }
+
+  /**
+   * Resolves once every key enqueued at start (and whatever those reconciles set off) has been
+   * reconciled once: the controllers have picked up where the store says things stand.
+   */
+  synced(): Promise<void> {
+    return this.#synced ?? Promise.resolve();
   }
 
   /** Resolves when every queue is empty: for tests and orderly shutdown. */

@@ -2,7 +2,8 @@
  * A keyed work queue in the manner of client-go's: a key waiting in the queue is held once
  * however often it is added; a key being processed is never processed twice at once, and if
  * it is added meanwhile it runs again afterwards; a failed key comes back after a delay that
- * doubles per failure.
+ * doubles per failure. Up to `concurrency` different keys are processed at once (client-go's
+ * workers), in the order they were added.
  */
 import { backoffDelay } from '../../shared/backoff.js';
 
@@ -12,6 +13,8 @@ export interface WorkQueueOptions {
   onError: (key: string, error: unknown, attempt: number) => void;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** How many keys may be processed at once; default 1. */
+  concurrency?: number;
 }
 
 export class WorkQueue {
@@ -21,12 +24,16 @@ export class WorkQueue {
   readonly #dirty = new Set<string>();
   readonly #failures = new Map<string, number>();
   readonly #delayed = new Map<string, { timer: NodeJS.Timeout; dueAt: number }>();
-  #running = false;
+  readonly #concurrency: number;
+  /** Workers taking keys from the queue; each processes one key at a time. */
+  #workers = 0;
   #stopped = false;
   #idle: Promise<void> = Promise.resolve();
+  #becameIdle: () => void = () => undefined;
 
   constructor(options: WorkQueueOptions) {
     this.#options = options;
+    this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
   }
 
   get length(): number {
@@ -62,7 +69,7 @@ export class WorkQueue {
 
   /** Resolves when nothing is queued or being processed (delayed keys do not count). */
   async drained(): Promise<void> {
-    while (this.#running) await this.#idle;
+    while (this.#workers > 0) await this.#idle;
   }
 
   stop(): Promise<void> {
@@ -73,19 +80,25 @@ export class WorkQueue {
     return this.drained();
   }
 
+  /** Starts workers for the keys waiting, up to the concurrency. */
   #pump(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#idle = (async () => {
-      // Yield first so a burst of adds in one tick is deduplicated before any work starts.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      while (this.#queue.size > 0 && !this.#stopped) {
-        const key = this.#queue.values().next().value as string;
-        this.#queue.delete(key);
-        await this.#processKey(key);
-      }
-      this.#running = false;
-    })();
+    while (this.#workers < this.#concurrency && this.#workers < this.#queue.size) {
+      if (this.#workers === 0) this.#idle = new Promise((resolve) => (this.#becameIdle = resolve));
+      this.#workers++;
+      void this.#work();
+    }
+  }
+
+  async #work(): Promise<void> {
+    // Yield first so a burst of adds in one tick is deduplicated before any work starts.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.#queue.size > 0 && !this.#stopped) {
+      const key = this.#queue.values().next().value as string;
+      this.#queue.delete(key);
+      await this.#processKey(key);
+    }
+    this.#workers--;
+    if (this.#workers === 0) this.#becameIdle();
   }
 
   async #processKey(key: string): Promise<void> {

@@ -61,6 +61,11 @@ export interface HubProcessOptions {
    * what most tests need.
    */
   secure?: boolean;
+  /**
+   * An external broker (`--mqtt-url`) instead of the embedded one; the hub's `mqttUrl` is then
+   * this one, so agents started for the hub connect to it.
+   */
+  mqttUrl?: string;
 }
 
 export async function startHub(t: Test, options: HubProcessOptions = {}): Promise<HubProcess> {
@@ -77,6 +82,7 @@ export async function startHub(t: Test, options: HubProcessOptions = {}): Promis
     '--mqtt-port', String(mqttPort),
     '--mqtt-tls-port', String(mqttTlsPort),
     ...(options.secure ? [] : ['--plain-mqtt']),
+    ...(options.mqttUrl ? ['--mqtt-url', options.mqttUrl] : []),
     '--not-ready-after', String(options.notReadyAfterSeconds ?? 4),
     '--offline-after', String(options.offlineAfterSeconds ?? 8),
     '--log-level', 'debug',
@@ -92,7 +98,7 @@ export async function startHub(t: Test, options: HubProcessOptions = {}): Promis
   });
   return {
     apiUrl,
-    mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+    mqttUrl: options.mqttUrl ?? `mqtt://127.0.0.1:${mqttPort}`,
     mqttTlsUrl: `mqtts://127.0.0.1:${mqttTlsPort}`,
     dataDir,
     adminConfig,

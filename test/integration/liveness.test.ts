@@ -3,10 +3,12 @@
  * Ready again and its running containers are adopted, not restarted.
  *
  * The hub runs here with notReadyAfter 4 s and offlineAfter 8 s (defaults: 30 s and 90 s).
+ * What a device does while its hub is away (a hub restart, a reboot with no hub) is the fault
+ * suite's subject, in test/faults/.
  */
 import t from 'tap';
 import { applySleeperPod, cli, deviceState, getJson, restartAgent, startAgent, startHub, waitFor } from '../helpers/fleet.js';
-import { podmanInspect, podmanStop } from '../helpers/podman.js';
+import { podmanInspect } from '../helpers/podman.js';
 
 t.test('a killed agent goes NotReady at once by its Last Will, then Offline, and comes back adopting its containers', async (t) => {
   const hub = await startHub(t, { notReadyAfterSeconds: 4, offlineAfterSeconds: 8 });
@@ -45,43 +47,4 @@ t.test('a cleanly stopped agent says so: NotReady with "agent stopped"', async (
   await waitFor('NotReady', async () => (await deviceState(hub, agent.name)) === 'NotReady', 5_000, 100);
   const list = await getJson(hub, ['devices']);
   t.equal(list.items[0]?.status?.message, 'agent stopped');
-});
-
-t.test('a device keeps its state across a hub restart and its pods keep running', async (t) => {
-  const hub = await startHub(t, { notReadyAfterSeconds: 4, offlineAfterSeconds: 8 });
-  const agent = await startAgent(t, hub);
-  await waitFor('the device Ready', async () => (await deviceState(hub, agent.name)) === 'Ready');
-  const { containerId } = await applySleeperPod(t, hub, 'survivor');
-
-  await hub.stop();
-  const port = new URL(hub.apiUrl).port;
-  const mqttPort = new URL(hub.mqttUrl).port;
-  const second = await startHub(t, { dataDir: hub.dataDir, httpPort: Number(port), mqttPort: Number(mqttPort) });
-  await waitFor('the device Ready on the new hub', async () => (await deviceState(second, agent.name)) === 'Ready', 30_000);
-  const again = await waitFor('the pod still Running', async () => {
-    const p = (await getJson(second, ['pods'])).items[0];
-    return p?.status?.phase === 'Running' ? p : undefined;
-  });
-  t.equal(again.status.containerStatuses[0].containerID, containerId, 'the same container serves the pod');
-  t.equal((await podmanInspect(containerId)).State.Status, 'running');
-});
-
-t.test('a device that reboots with the hub out of reach starts its pods again from its own state', async (t) => {
-  const hub = await startHub(t);
-  const agent = await startAgent(t, hub);
-  await waitFor('the device Ready', async () => (await deviceState(hub, agent.name)) === 'Ready');
-  const { containerId } = await applySleeperPod(t, hub, 'autonomous');
-
-  // The hub goes away, then the device loses power: agent and container stop.
-  await hub.stop();
-  await agent.kill();
-  await podmanStop(containerId);
-  t.equal((await podmanInspect(containerId)).State.Status, 'exited', 'the container is down, as after a power cut');
-
-  await restartAgent(t, hub, agent);
-  const back = await waitFor('the container running again with no hub', async () => {
-    const state = (await podmanInspect(containerId)).State;
-    return state.Status === 'running' ? state : undefined;
-  });
-  t.equal(back.Running, true, 'the agent restarted the pod from its local state');
 });

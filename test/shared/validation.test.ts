@@ -522,6 +522,59 @@ t.test('refuses a negative grace period', async (t) => {
   t.match(problemAt(t, pod({ terminationGracePeriodSeconds: -1 }), 'spec.terminationGracePeriodSeconds'), /must be 0 or more, got -1/);
 });
 
+// ---- tolerations
+
+t.test('tolerations in the Kubernetes shape are kept as written, on a pod and in a Deployment template', async (t) => {
+  const tolerations = [
+    { key: 'flotilla.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 3600 },
+    { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+    { key: 'dedicated', operator: 'Equal', value: 'cameras', effect: 'NoSchedule' },
+    { key: 'dedicated', value: 'cameras' },
+    { operator: 'Exists' },
+  ];
+  const result = validateManifest(pod({ tolerations })) as Pod;
+  t.same(result.spec.tolerations, tolerations, 'no default is written in');
+  const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }], tolerations } };
+  const inDeployment = validateManifest(deployment({ template })) as Deployment;
+  t.same(inDeployment.spec.template.spec.tolerations, tolerations);
+  t.notOk('tolerations' in (validateManifest(pod()) as Pod).spec, 'a pod without tolerations gets none');
+});
+
+t.test('an empty effect or key means "any", as in Kubernetes, and is not stored', async (t) => {
+  const result = validateManifest(pod({ tolerations: [{ key: '', operator: 'Exists', effect: '', value: '' }] })) as Pod;
+  t.same(result.spec.tolerations, [{ operator: 'Exists' }]);
+});
+
+t.test('refuses tolerations Kubernetes refuses, each at its field path with the reason', async (t) => {
+  const at = (toleration: Manifest, field: string): string => problemAt(t, pod({ tolerations: [{ key: 'a', ...toleration }] }), `spec.tolerations[0].${field}`);
+  t.match(at({ operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 60 }, 'tolerationSeconds'), /needs effect NoExecute/);
+  t.match(at({ operator: 'Exists', tolerationSeconds: 60 }, 'tolerationSeconds'), /needs effect NoExecute/, 'an absent effect is not NoExecute alone');
+  t.match(at({ operator: 'Exists', effect: 'NoExecute', tolerationSeconds: -5 }, 'tolerationSeconds'), /must be 0 or more, got -5/);
+  t.match(at({ operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 1.5 }, 'tolerationSeconds'), /must be an integer/);
+  t.match(at({ operator: 'Exists', value: 'x' }, 'value'), /must be empty when operator is Exists/);
+  t.match(at({ operator: 'exists' }, 'operator'), /must be one of Exists, Equal, got the string "exists" \(did you mean Exists\?\)/);
+  t.match(at({ operator: 'Exists', effect: 'NoExecut' }, 'effect'), /must be one of NoSchedule, NoExecute.*did you mean NoExecute\?/);
+  t.match(at({ operator: 'Exists', effect: 'PreferNoSchedule' }, 'effect'), /must be one of NoSchedule, NoExecute/);
+  t.match(at({ value: 'not valid!' }, 'value'), /not valid!/);
+  t.match(at({ operator: 'Exists', tolerationSecond: 5 }, 'tolerationSecond'), /did you mean tolerationSeconds\?/);
+  t.match(problemAt(t, pod({ tolerations: [{ key: 'bad key', operator: 'Exists' }] }), 'spec.tolerations[0].key'), /label key "bad key"/);
+  t.match(
+    problemAt(t, pod({ tolerations: [{ effect: 'NoExecute' }] }), 'spec.tolerations[0].operator'),
+    /must be Exists when key is empty/,
+    'no key and the default operator Equal would match nothing sensible',
+  );
+  t.match(problemAt(t, pod({ tolerations: { key: 'a' } }), 'spec.tolerations'), /must be a list/);
+  t.match(problemAt(t, pod({ tolerations: ['a'] }), 'spec.tolerations[0]'), /must be an object/);
+});
+
+t.test('reports toleration problems of a Deployment under spec.template.spec', async (t) => {
+  const template = {
+    metadata: { labels: { app: 'web' } },
+    spec: { containers: [{ name: 'web', image: 'nginx:1.27' }], tolerations: [{ key: 'a', operator: 'Exists', tolerationSeconds: 10 }] },
+  };
+  t.same(fields(deployment({ template })), ['spec.template.spec.tolerations[0].tolerationSeconds']);
+});
+
 // ---- Deployment
 
 t.test('reports pod spec problems of a Deployment under spec.template.spec', async (t) => {

@@ -4,11 +4,13 @@
  *
  * Bound: a device whose agent is killed goes NotReady as soon as the broker sees the socket
  * close (the Will), or at the latest after `notReadyAfter` without a heartbeat (a cut link
- * with no FIN); it goes Offline `offlineAfter` after the last message it sent.
+ * with no FIN); it goes Offline `offlineAfter` after the last message it sent. Going Offline
+ * stamps `status.offlineSince`, the start of the unreachable taint the eviction controller
+ * measures tolerations against; coming back removes it.
  */
 import { hasCode } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
-import { referenceTo, type Device, type DeviceState, type DeviceUsage } from '../../../shared/objects.js';
+import { referenceTo, type Device, type DeviceState, type DeviceStatus, type DeviceUsage } from '../../../shared/objects.js';
 import type { BirthMessage, DeathMessage, HeartbeatMessage } from '../../../shared/proto/codec.js';
 import { podStatusOnLostDevice } from '../../dispatch/pod-status.js';
 import type { Store, WatchEvent } from '../../store/store.js';
@@ -44,6 +46,13 @@ export interface DeviceLifecycleOptions {
 export class DeviceLifecycleController implements Controller {
   readonly name = 'device-lifecycle';
   readonly watches = ['Device'] as const;
+  /**
+   * Devices are independent of each other, and each state change is a store write: after a
+   * hub restart thousands of births come at once, and one at a time each would wait for its
+   * own flush to disk: 10,000 births took 5 s here (15–45 s with the machine busy), against
+   * 1.5 s without the flush; 32 at once share their flushes and take 0.6–0.75 s.
+   */
+  readonly concurrency = 32;
   readonly #options: DeviceLifecycleOptions;
   readonly #live = new Map<string, Liveness>();
   /** The state last written per device, to enqueue only devices whose state must change. */
@@ -175,14 +184,18 @@ export class DeviceLifecycleController implements Controller {
       this.ignored++;
       return;
     }
-    const { state, message } = livenessState(live, this.#now(), thresholds);
+    const now = this.#now();
+    const { state, message } = livenessState(live, now, thresholds);
     const base: Device = stored ?? {
       apiVersion: 'flotilla.io/v1',
       kind: 'Device',
       metadata: { name, labels: { ...birth?.labels } },
       spec: {},
     };
-    const status = { ...base.status, state, message, bdSeq: live.bdSeq, lastSeen: new Date(live.lastSeenMs).toISOString() };
+    const status: DeviceStatus = { ...base.status, state, message, bdSeq: live.bdSeq, lastSeen: new Date(live.lastSeenMs).toISOString() };
+    // The eviction controller counts a pod's toleration from here; it survives a hub restart.
+    if (state !== 'Offline') delete status.offlineSince;
+    else if (base.status?.state !== 'Offline' || base.status.offlineSince === undefined) status.offlineSince = new Date(now).toISOString();
     const labels = { ...base.metadata.labels };
     if (birth?.info) {
       status.info = birth.info;
@@ -197,7 +210,8 @@ export class DeviceLifecycleController implements Controller {
       birth !== undefined ||
       previous !== state ||
       stored.status?.message !== message ||
-      stored.status?.bdSeq !== live.bdSeq;
+      stored.status?.bdSeq !== live.bdSeq ||
+      stored.status?.offlineSince !== status.offlineSince;
     if (!changed) {
       this.#written.set(name, state);
       return;

@@ -243,3 +243,61 @@ t.test('drained() resolves at once on an idle queue', async (t) => {
   await q.drained();
   t.equal(q.length, 0);
 });
+
+t.test('with a concurrency of n, processes up to n different keys at once, taking them in the order added', async (t) => {
+  const started: string[] = [];
+  const gates = new Map<string, ReturnType<typeof gate>>();
+  let active = 0;
+  let most = 0;
+  const q = queue(
+    async (key) => {
+      started.push(key);
+      active++;
+      most = Math.max(most, active);
+      const held = gate();
+      gates.set(key, held);
+      await held.promise;
+      active--;
+    },
+    { concurrency: 3 },
+  );
+  for (const key of ['a', 'b', 'c', 'd', 'e']) q.add(key);
+  await until(() => started.length === 3, 'three keys under way');
+  await sleep(20);
+  t.same(started, ['a', 'b', 'c'], 'the first three, and no more while they run');
+  gates.get('b')?.open();
+  await until(() => started.length === 4, 'a fourth key once one is done');
+  t.same(started, ['a', 'b', 'c', 'd']);
+  for (const key of ['a', 'c', 'd']) gates.get(key)?.open();
+  await until(() => started.length === 5, 'the last key');
+  gates.get('e')?.open();
+  await q.drained();
+  t.equal(most, 3, 'never more than three at once');
+});
+
+t.test('with a concurrency above 1, a key added while it is processed still waits for that run to end', async (t) => {
+  const first = gate();
+  let calls = 0;
+  let active = 0;
+  let overlapped = false;
+  const q = queue(
+    async (key) => {
+      if (key !== 'web') return;
+      calls++;
+      active++;
+      if (active > 1) overlapped = true;
+      if (calls === 1) await first.promise;
+      active--;
+    },
+    { concurrency: 4 },
+  );
+  q.add('web');
+  await until(() => calls === 1, 'the first run');
+  for (const key of ['web', 'other', 'web']) q.add(key);
+  await sleep(20);
+  t.equal(calls, 1, 'idle workers do not take a key that is being processed');
+  first.open();
+  await q.drained();
+  t.equal(calls, 2, 'it runs once more afterwards');
+  t.notOk(overlapped);
+});
