@@ -50,7 +50,12 @@ t.test('an agent killed and started again with its hub out of reach adopts its r
 
   const second = await restartHub(t, hub, settings);
   await waitFor('the device Ready on the returned hub', async () => (await deviceStateOf(second, agent.name)) === 'Ready');
-  const settled = await settleFleet(second, [agent.name]);
+  // The count arrives with the device's reports after it reconnects: wait for it, then settle.
+  const counted = await waitFor('the restart counted at the hub', async () => {
+    const settled = await settleFleet(second, [agent.name]);
+    return settled.snapshot.pods.find((p) => p.pod === 'default/crasher')?.containers[0]?.restartCount === 1 ? settled : undefined;
+  }, 60_000, 1_000).catch(() => undefined);
+  const settled = counted ?? (await settleFleet(second, [agent.name]));
   const after = settled.snapshot;
   t.equal(after.pods.find((p) => p.pod === 'default/crasher')?.containers[0]?.restartCount, 1, 'the restart made from local state is counted, and reported once the hub is back');
   reportRecovery(t, 'agent-restart-offline', seconds, diffFleet(before, after, { restarts: ['default/crasher'] }), settled);

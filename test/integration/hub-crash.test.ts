@@ -177,11 +177,13 @@ t.test('a hub killed with SIGKILL in the middle of a rollout finishes it after a
   await hub.process.kill();
   t.comment(`killed with ${caught.status?.updatedReplicas} of ${REPLICAS} pods updated`);
 
+  const restartedAt = Date.now();
   const again = await restartHub(t, hub);
   const done = await waitFor('the rollout complete on the restarted hub', async () => {
     const current = await rollout(again);
     return complete(current) ? current : undefined;
   }, 90_000);
+  t.comment(`rollout complete ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the hub was started again`);
   t.equal(done.metadata.generation, caught.metadata.generation, 'the generation that was rolling out');
 
   const pods = await rollPods(again);
