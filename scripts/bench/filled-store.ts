@@ -6,6 +6,7 @@
  */
 import { templateHash, TEMPLATE_HASH_LABEL } from '../../hub/controllers/deployment/index.js';
 import { openStore, type Store } from '../../hub/store/index.js';
+import { ARCH_LABEL } from '../../shared/labels.js';
 import type { AnyObject, Deployment, Device, Pod } from '../../shared/objects.js';
 
 /** Pods per Deployment; the devices are shared out among as many Deployments as that makes. */
@@ -52,7 +53,7 @@ function readyDevice(name: string, i: number, seen: string): Device {
   return {
     apiVersion: 'flotilla.io/v1',
     kind: 'Device',
-    metadata: { name, labels: { site: `site-${i % SITES}`, role: 'camera', 'flotilla.io/arch': 'arm64' } },
+    metadata: { name, labels: { site: `site-${i % SITES}`, role: 'camera', [ARCH_LABEL]: 'arm64' } },
     spec: {},
     status: {
       state: 'Ready',

@@ -76,9 +76,10 @@ t.test('every apply the hub acknowledged before it was killed with SIGKILL is th
   for (const [path, version] of acknowledged) {
     const answer = await call(again.admin, 'GET', `/api/v1/namespaces/default/${path}`);
     const stored = Number(answer.body?.metadata?.labels?.version);
-    if (answer.status !== 200 || stored !== version) missing.push(`${path}: acknowledged version ${version}, found ${answer.status === 200 ? stored : answer.status}`);
+    // A change cut off by the kill may have landed without its answer: later is allowed, earlier is a loss.
+    if (answer.status !== 200 || !(stored >= version)) missing.push(`${path}: acknowledged version ${version}, found ${answer.status === 200 ? stored : answer.status}`);
   }
-  t.same(missing, [], `all ${acknowledged.size} acknowledged objects are there, each as last acknowledged`);
+  t.same(missing, [], `all ${acknowledged.size} acknowledged objects are there, each as last acknowledged or later`);
   // And the controllers carry on: every acknowledged Deployment gets its pods, once.
   const deployments = [...acknowledged.keys()].filter((path) => path.startsWith('deployments/')).map((path) => path.slice('deployments/'.length));
   const owned = await waitFor('every acknowledged Deployment with its 2 pods', async () => {
