@@ -121,6 +121,8 @@ function rolling(generation: number): Record<string, unknown> {
         metadata: { labels: { app: 'roll' } },
         spec: {
           deviceSelector: 'role=roll',
+          // The shell ignores SIGTERM: each old pod would hold its step of the rollout for the default 10 s.
+          terminationGracePeriodSeconds: 1,
           containers: [{ name: 'main', image: TEST_IMAGE, command: ['sh', '-c', `echo generation ${generation}; sleep 3600`] }],
         },
       },
