@@ -104,7 +104,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const mqttUrl = options.mqttUrl ?? broker?.url ?? '';
 
     // The link needs the ingest and the ingest needs the controllers: late-bound by closure.
+    // A session lost before these exist loses little: the dispatcher sends every desired state
+    // when it starts, and each device's fleet document is sent again with its next heartbeats.
     let ingest: Ingest | undefined;
+    let fleet: FleetTopics | undefined;
+    let dispatcher: Dispatcher | undefined;
     const link = await HubLink.connect({
       url: mqttUrl,
       ...(broker ? { credentials: { username: HUB_USERNAME, password: hubPassword } } : {}),
@@ -118,7 +122,6 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     });
     stack.push(() => link.close());
 
-    let fleet: FleetTopics | undefined;
     const events = new EventRecorder({ store, log, source: 'hub', publish: (event) => fleet?.event(event) });
     events.start();
     stack.push(() => events.stop());
@@ -143,9 +146,10 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     manager.add(new SchedulingController({ store, events, log, pods }));
     // Devices get the offline threshold after a hub start to reach it before any eviction.
     manager.add(new EvictionController({ store, events, log, pods, devices, startGraceMs: options.offlineAfterSeconds * 1000 }));
-    const dispatcher = new Dispatcher({ store, publisher: link, log, events });
-    await dispatcher.start();
-    stack.push(() => dispatcher.stop());
+    const started = new Dispatcher({ store, publisher: link, log, events });
+    dispatcher = started;
+    await started.start();
+    stack.push(() => started.stop());
     await manager.start();
     stack.push(() => manager.stop());
 
