@@ -155,7 +155,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 
     const api = buildApi({
       store,
-      deviceLive: (name) => lifecycle.live(name),
+      deviceLive: (name) => {
+        const live = lifecycle.live(name);
+        const desiredGeneration = dispatcher?.publishedGeneration(name);
+        return live === undefined || desiredGeneration === undefined ? live : { ...live, desiredGeneration };
+      },
       stats: () => ({
         mqtt: { ...ingest.counters, ignoredDeviceMessages: lifecycle.ignored, refusedByBroker: broker?.refused ?? 0 },
         heartbeatDelayMs: {

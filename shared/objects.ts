@@ -285,6 +285,8 @@ export interface DeviceStatus {
   bdSeq?: number;
   /** Desired-state generation the device last reported as applied. */
   observedGeneration?: number;
+  /** Generation of the desired state the hub last sent the device; the device is in step when it equals observedGeneration. */
+  desiredGeneration?: number;
   podCount?: number;
   /**
    * ISO time (the hub's clock) the device went Offline; absent while it is not. From then on

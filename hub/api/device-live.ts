@@ -1,7 +1,7 @@
 import type { AnyObject, Device, DeviceStatus } from '../../shared/objects.js';
 
 /** What the hub knows of a device from its last messages, beyond what the store holds. */
-export type DeviceLiveStatus = Partial<Pick<DeviceStatus, 'usage' | 'lastSeen' | 'podCount'>>;
+export type DeviceLiveStatus = Partial<Pick<DeviceStatus, 'usage' | 'lastSeen' | 'podCount' | 'observedGeneration' | 'desiredGeneration'>>;
 
 export type LiveStatusLookup = (name: string) => DeviceLiveStatus | undefined;
 

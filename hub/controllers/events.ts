@@ -11,7 +11,13 @@ import type { FlotillaEvent, ObjectReference } from '../../shared/objects.js';
 import type { Store } from '../store/store.js';
 
 export interface EventSink {
-  record(involved: ObjectReference, type: FlotillaEvent['type'], reason: string, message: string): void;
+  /** `source` names who saw it happen (`agent/<device>` for what a device tells); the hub otherwise. */
+  record(involved: ObjectReference, type: FlotillaEvent['type'], reason: string, message: string, source?: string): void;
+}
+
+/** The source of events a device's agent reports, as `describe` shows them. */
+export function agentSource(device: string): string {
+  return `agent/${device}`;
 }
 
 /** An event waiting to be written, with the repeats recorded before it was. */
@@ -21,6 +27,7 @@ interface PendingEvent {
   type: FlotillaEvent['type'];
   reason: string;
   message: string;
+  source: string;
   count: number;
   firstTimestamp: string;
   lastTimestamp: string;
@@ -85,8 +92,8 @@ export class EventRecorder implements EventSink {
    * Events recorded together are written together, so a rollout's thousands of events cost
    * a few store batches rather than one write after another.
    */
-  record(involved: ObjectReference, type: FlotillaEvent['type'], reason: string, message: string): void {
-    const digest = createHash('sha1').update(`${involved.kind}/${involved.uid ?? ''}/${reason}/${message}`).digest('hex').slice(0, 10);
+  record(involved: ObjectReference, type: FlotillaEvent['type'], reason: string, message: string, source: string = this.#source): void {
+    const digest = createHash('sha1').update(`${involved.kind}/${involved.uid ?? ''}/${reason}/${message}/${source}`).digest('hex').slice(0, 10);
     const name = `${involved.name}.${digest}`;
     const now = new Date().toISOString();
     const waiting = this.#pending.get(name);
@@ -95,7 +102,7 @@ export class EventRecorder implements EventSink {
       waiting.lastTimestamp = now;
       return;
     }
-    this.#pending.set(name, { name, involved, type, reason, message, count: 1, firstTimestamp: now, lastTimestamp: now });
+    this.#pending.set(name, { name, involved, type, reason, message, source, count: 1, firstTimestamp: now, lastTimestamp: now });
     this.#writing ??= this.#writePending();
   }
 
@@ -142,7 +149,7 @@ export class EventRecorder implements EventSink {
             count: event.count,
             firstTimestamp: event.firstTimestamp,
             lastTimestamp: event.lastTimestamp,
-            source: this.#source,
+            source: event.source,
           });
         }
         this.#publish(written);

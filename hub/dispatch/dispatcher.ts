@@ -77,7 +77,7 @@ export class Dispatcher {
   readonly #secretsOfPod = new Map<string, string[]>();
   /** pod key → the message of the Warning last recorded for it, while it is held back. */
   readonly #heldBack = new Map<string, string>();
-  readonly #published = new Map<string, string>();
+  readonly #published = new Map<string, { content: string; generation: number }>();
   readonly #dirty = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #unwatch: Unsubscribe | undefined;
@@ -117,6 +117,11 @@ export class Dispatcher {
       }
     });
     this.#flush();
+  }
+
+  /** Generation of the document last sent to the device; undefined before the first. */
+  publishedGeneration(device: string): number | undefined {
+    return this.#published.get(device)?.generation;
   }
 
   /** The document a device should have now. */
@@ -258,8 +263,8 @@ export class Dispatcher {
     for (const device of this.#dirty) {
       const desired = this.desiredFor(device);
       const content = JSON.stringify(desired.pods);
-      if (this.#published.get(device) === content) continue;
-      this.#published.set(device, content);
+      if (this.#published.get(device)?.content === content) continue;
+      this.#published.set(device, { content, generation: desired.generation });
       this.#publisher.publishDesired(device, desired);
       this.#log.debug({ device, generation: desired.generation, pods: desired.pods.length }, 'desired state published');
     }

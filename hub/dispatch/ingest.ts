@@ -20,7 +20,7 @@ import {
 } from '../../shared/proto/codec.js';
 import type { Topics } from '../../shared/topics.js';
 import type { DeviceLifecycleController } from '../controllers/device-lifecycle/index.js';
-import type { EventSink } from '../controllers/events.js';
+import { agentSource, type EventSink } from '../controllers/events.js';
 import type { Store } from '../store/store.js';
 import { podStatusEvents, podStatusFromReport, sameStatus } from './pod-status.js';
 
@@ -46,7 +46,7 @@ const MAX_REASON = 128;
 const MAX_MESSAGE = 1_024;
 
 /** What ingest tells the device lifecycle controller. */
-export type DeviceLifecycle = Pick<DeviceLifecycleController, 'onBirth' | 'onDeath' | 'onHeartbeat' | 'onContact' | 'onPodsRunning'>;
+export type DeviceLifecycle = Pick<DeviceLifecycleController, 'onBirth' | 'onDeath' | 'onHeartbeat' | 'onContact' | 'onStatusReport'>;
 
 export class Ingest {
   readonly counters: IngestCounters = { received: 0, dropped: 0, foreignPods: 0, deviceEvents: 0, skippedEvents: 0 };
@@ -136,7 +136,10 @@ export class Ingest {
   }
 
   #takeStatus(device: string, report: StatusReportMessage): void {
-    this.#lifecycle.onPodsRunning(device, report.pods.filter((p) => p.phase === 'Running').length);
+    this.#lifecycle.onStatusReport(device, {
+      running: report.pods.filter((p) => p.phase === 'Running').length,
+      observedGeneration: report.observedGeneration,
+    });
     this.#enqueue(device, () => this.#applyStatus(device, report), 'pod status not applied');
   }
 
@@ -165,7 +168,7 @@ export class Ingest {
           // An agent that tells its own events has told these, first-hand and in order.
           const inferred = report.deviceEvents ? [] : podStatusEvents(pod.status, status, device);
           for (const event of inferred) {
-            this.#events?.record(referenceTo(pod), event.type, event.reason, event.message);
+            this.#events?.record(referenceTo(pod), event.type, event.reason, event.message, agentSource(device));
           }
           break;
         } catch (error) {
@@ -222,7 +225,7 @@ export class Ingest {
   async #record(device: string, involved: ObjectReference, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     const last = this.#lastRecordedMs.get(device) ?? 0;
     while (Date.now() <= last) await new Promise((resolve) => setTimeout(resolve, 1));
-    this.#events?.record(involved, type, reason, message);
+    this.#events?.record(involved, type, reason, message, agentSource(device));
     // Read after: the recorder takes its timestamp within record(), at this millisecond or before.
     this.#lastRecordedMs.set(device, Date.now());
   }

@@ -26,6 +26,7 @@ t.test('a killed agent goes NotReady at once by its Last Will, then Offline, and
   await waitFor('Offline', async () => (await deviceState(hub, agent.name)) === 'Offline', 15_000, 200);
   t.ok(Date.now() - killedAt >= 7_000, 'Offline only after the offline threshold');
   t.equal((await podmanInspect(containerId)).State.Status, 'running', 'the container kept running without its agent');
+  t.match((await cli(hub, ['describe', 'device', agent.name])).stdout, /Offline Since:\s+\S+Z \(\d+s ago\)/, 'describe tells since when it is Offline');
 
   await restartAgent(t, hub, agent, 'role=sensor');
   await waitFor('Ready again', async () => (await deviceState(hub, agent.name)) === 'Ready');
@@ -37,6 +38,13 @@ t.test('a killed agent goes NotReady at once by its Last Will, then Offline, and
   const again = (await getJson(hub, ['pods'])).items[0];
   t.equal(again?.status?.phase, 'Running');
   t.equal(again?.status?.containerStatuses[0].restartCount, 0, 'no restart was counted');
+  const device = (await cli(hub, ['describe', 'device', agent.name])).stdout;
+  t.notMatch(device, /Offline Since/, 'a device back online has no offline time');
+  const desired = /Desired Generation:\s+(\d+)/.exec(device)?.[1];
+  t.ok(desired, 'describe shows the generation the hub sent');
+  t.match(device, new RegExp(`Applied Generation:\\s+${desired}\\n`), 'and that the device applied that one');
+  const pod = (await cli(hub, ['describe', 'pod', 'sensor-reader'])).stdout;
+  t.match(pod, new RegExp(`Started\\s+\\S+\\s+agent/${agent.name}\\s`), "the pod's start is told as its device's agent saw it");
 });
 
 t.test('a cleanly stopped agent says so: NotReady with "agent stopped"', async (t) => {

@@ -16,6 +16,11 @@ function memoryText(quantity: string): string {
   }
 }
 
+/** Whether the device has caught up with what the hub last sent it, in words. */
+function appliedGeneration(observed: number, desired: number | undefined): string {
+  return desired !== undefined && observed < desired ? `${observed} (catching up)` : String(observed);
+}
+
 function describePods(out: Description, pods: readonly Pod[], now: number): void {
   if (pods.length === 0) {
     out.field('Pods', '');
@@ -47,7 +52,9 @@ export function describeDevice(device: Device, pods: readonly Pod[], events: rea
   if (status?.message !== undefined) out.field('Message', status.message);
   out.field('Unschedulable', device.spec?.unschedulable === true ? 'true' : 'false');
   out.field('Last Seen', status?.lastSeen === undefined ? 'never' : `${status.lastSeen} (${age(status.lastSeen, now)} ago)`);
-  if (status?.observedGeneration !== undefined) out.field('Applied Generation', String(status.observedGeneration));
+  if (status?.offlineSince !== undefined) out.field('Offline Since', `${status.offlineSince} (${age(status.offlineSince, now)} ago)`);
+  if (status?.desiredGeneration !== undefined) out.field('Desired Generation', String(status.desiredGeneration));
+  if (status?.observedGeneration !== undefined) out.field('Applied Generation', appliedGeneration(status.observedGeneration, status.desiredGeneration));
   const identity = status?.identity;
   if (identity === undefined) out.field('Identity', '<none> (development listener)');
   else {

@@ -29,6 +29,8 @@ export interface DeviceLive {
   lastSeen: string;
   /** Pods running on the device, from its last heartbeat. */
   podCount?: number;
+  /** Desired-state generation the device last reported as applied. */
+  observedGeneration?: number;
 }
 
 export interface DeviceLifecycleOptions {
@@ -113,6 +115,7 @@ export class DeviceLifecycleController implements Controller {
     const view: DeviceLive = { lastSeen: new Date(live.lastSeenMs).toISOString() };
     if (live.usage) view.usage = live.usage;
     if (live.runningPods !== undefined) view.podCount = live.runningPods;
+    if (live.observedGeneration !== undefined) view.observedGeneration = live.observedGeneration;
     return view;
   }
 
@@ -125,6 +128,7 @@ export class DeviceLifecycleController implements Controller {
       gracefulStop: false,
       birth,
       ...(live?.usage ? { usage: live.usage } : {}),
+      ...(live?.observedGeneration !== undefined ? { observedGeneration: live.observedGeneration } : {}),
     });
     this.#enqueue(device);
   }
@@ -160,10 +164,15 @@ export class DeviceLifecycleController implements Controller {
     if (this.#written.get(device) !== 'Ready') this.#enqueue(device);
   }
 
-  /** A status report tells how many pods run, sooner than the next heartbeat. */
-  onPodsRunning(device: string, count: number): void {
+  /**
+   * A status report tells how many pods run, sooner than the next heartbeat, and which
+   * desired state the device has applied: kept in memory, as usage is, not written per report.
+   */
+  onStatusReport(device: string, report: { running: number; observedGeneration: number }): void {
     const live = this.#live.get(device);
-    if (live) live.runningPods = count;
+    if (!live) return;
+    live.runningPods = report.running;
+    live.observedGeneration = report.observedGeneration;
   }
 
   /** Any message from the device shows it is alive. */

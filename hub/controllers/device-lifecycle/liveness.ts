@@ -15,6 +15,8 @@ export interface Liveness {
   gracefulStop: boolean;
   usage?: DeviceUsage;
   runningPods?: number;
+  /** Desired-state generation the device last reported as applied. */
+  observedGeneration?: number;
   /** The last birth not yet written to the store. */
   birth?: BirthMessage;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import type { FlotillaEvent } from '../../../shared/objects.js';
-import { EventRecorder } from '../../../hub/controllers/events.js';
+import { agentSource, EventRecorder } from '../../../hub/controllers/events.js';
 import { openStore } from '../../../hub/store/index.js';
 import type { Store } from '../../../hub/store/store.js';
 
@@ -63,4 +63,16 @@ t.test('events older than the TTL are swept away and newer ones kept', async (t)
   t.equal(await recorder.sweep(Date.now() + 30_000), 0, 'a young event stays');
   t.equal(await recorder.sweep(Date.now() + 61_000), 1, 'an expired event goes');
   t.same((await store.list('Event')).items, []);
+});
+
+t.test('an event a device reports names its agent as the source, and the hub is the source of the rest', async (t) => {
+  const { store, recorder } = await setup(t);
+  recorder.record(pod, 'Normal', 'Started', 'started container web', agentSource('cam-1'));
+  recorder.record(pod, 'Normal', 'Scheduled', 'assigned to cam-1');
+  await recorder.flushed();
+  const { items } = await store.list('Event');
+  t.same(
+    Object.fromEntries(items.map((e) => [e.reason, e.source])),
+    { Started: 'agent/cam-1', Scheduled: 'test' },
+  );
 });

@@ -46,7 +46,7 @@ async function harness(t: Test): Promise<Harness> {
     onDeath: () => true,
     onHeartbeat: () => undefined,
     onContact: (device) => void contacts.push(device),
-    onPodsRunning: () => undefined,
+    onStatusReport: () => undefined,
   };
   const ingest = new Ingest({ topics, store, lifecycle, log: pino({ level: 'silent' }), events });
   return {
