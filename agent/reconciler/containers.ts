@@ -8,6 +8,7 @@ import {
   LABEL_CONTAINER,
   LABEL_DEVICE,
   LABEL_GRACE_SECONDS,
+  LABEL_HOST_PORTS,
   LABEL_POD_NAME,
   LABEL_POD_NAMESPACE,
   LABEL_POD_UID,
@@ -65,6 +66,16 @@ export function specHash(pod: DesiredPodMessage, container: DesiredContainerMess
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
+/** The host ports a container binds, as `port/protocol`. */
+export function hostPortsOf(container: DesiredContainerMessage): string[] {
+  return container.ports.filter((p) => p.hostPort > 0).map((p) => `${p.hostPort}/${p.protocol.toLowerCase() === 'udp' ? 'udp' : 'tcp'}`);
+}
+
+/** What names a container in the engine whichever pod incarnation it belongs to: a successor with the same one must wait. */
+export function engineIdentity(namespace: string, podName: string, container: string): string {
+  return `${namespace}/${podName}/${container}`;
+}
+
 export function createSpec(device: string, pod: DesiredPodMessage, container: DesiredContainerMessage): ContainerCreateSpec {
   const spec: ContainerCreateSpec = {
     // Engine names allow [a-zA-Z0-9_.-]; "_" cannot occur in the DNS labels joined here.
@@ -86,6 +97,7 @@ export function createSpec(device: string, pod: DesiredPodMessage, container: De
       [LABEL_CONTAINER]: container.name,
       [LABEL_SPEC_HASH]: specHash(pod, container),
       [LABEL_GRACE_SECONDS]: String(pod.terminationGracePeriodSeconds),
+      [LABEL_HOST_PORTS]: hostPortsOf(container).join(','),
     },
   };
   if (container.command.length > 0) spec.entrypoint = container.command;

@@ -139,6 +139,11 @@ function run(ctx: ExecuteContext, step: Step): Promise<Effect> {
   return executor(ctx, step);
 }
 
+/** Stops and removes a container on its own, for a removal nothing in the plan waits for. */
+export async function removeContainer(ctx: ExecuteContext, step: Extract<Step, { action: 'remove' }>): Promise<void> {
+  await run(ctx, step);
+}
+
 /** Removals first (they free names and ports), then everything else side by side. */
 export async function execute(ctx: ExecuteContext, steps: readonly Step[]): Promise<Touched> {
   const effects = [

@@ -5,9 +5,9 @@
  */
 import type { DesiredContainerMessage, DesiredPodMessage } from '../../shared/proto/codec.js';
 import { backoffDelay } from '../../shared/backoff.js';
-import { LABEL_GRACE_SECONDS, LABEL_SPEC_HASH, type ContainerRecord } from '../runtime/runtime.js';
+import { LABEL_CONTAINER, LABEL_GRACE_SECONDS, LABEL_HOST_PORTS, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_SPEC_HASH, type ContainerRecord } from '../runtime/runtime.js';
 import type { ContainerMemory } from '../state/local-state.js';
-import { containerKey, groupByKey, specHash } from './containers.js';
+import { containerKey, engineIdentity, groupByKey, hostPortsOf, specHash } from './containers.js';
 
 export type Step =
   /** Pull if needed, create and start a container for a desired one that has none. */
@@ -16,8 +16,12 @@ export type Step =
   | { action: 'restart'; key: string; id: string; backOffMs?: number }
   /** Start a container that was created but never started (an interrupted create). */
   | { action: 'start'; key: string; id: string }
-  /** Stop and remove a container: not desired any more, outdated, or a duplicate. */
-  | { action: 'remove'; id: string; name: string; graceSeconds: number; reason: 'not desired' | 'spec changed' | 'duplicate' }
+  /**
+   * Stop and remove a container: not desired any more, outdated, or a duplicate. `blocking`:
+   * another step of the plan needs its engine name or a host port it binds, so it must be
+   * gone first; a removal nothing waits for may take its grace period beside the others.
+   */
+  | { action: 'remove'; id: string; name: string; graceSeconds: number; reason: 'not desired' | 'spec changed' | 'duplicate'; blocking: boolean }
   /** A crashed container waits out its back-off; the reconciler wakes at `until`. */
   | { action: 'wait'; key: string; until: number };
 
@@ -63,6 +67,7 @@ export function plan(input: PlanInput): Step[] {
   const byKey = groupByKey(input.containers);
 
   const desiredKeys = new Set<string>();
+  const needs = new Claims();
   for (const pod of input.pods) {
     // The hub always sends the pod's grace period; 0 means kill at once.
     const grace = pod.terminationGracePeriodSeconds;
@@ -73,39 +78,64 @@ export function plan(input: PlanInput): Step[] {
       const candidates = byKey.get(key) ?? [];
       const current = candidates.filter((record) => record.labels[LABEL_SPEC_HASH] === hash);
       for (const stale of candidates.filter((record) => record.labels[LABEL_SPEC_HASH] !== hash)) {
-        removals.push({ action: 'remove', id: stale.id, name: stale.name, graceSeconds: grace, reason: 'spec changed' });
+        removals.push({ action: 'remove', id: stale.id, name: stale.name, graceSeconds: grace, reason: 'spec changed', blocking: true });
       }
       // Keep the running one (or the newest); anything else is a leftover of an interrupted step.
       current.sort((a, b) => rank(b) - rank(a));
       const [keep, ...duplicates] = current;
       for (const duplicate of duplicates) {
-        removals.push({ action: 'remove', id: duplicate.id, name: duplicate.name, graceSeconds: grace, reason: 'duplicate' });
+        removals.push({ action: 'remove', id: duplicate.id, name: duplicate.name, graceSeconds: grace, reason: 'duplicate', blocking: true });
       }
       if (keep === undefined) {
         others.push({ action: 'create', key, pod, container });
+        needs.claim(pod, container);
         continue;
       }
       if (keep.state === 'created') {
         others.push({ action: 'start', key, id: keep.id });
+        needs.claim(pod, container);
         continue;
       }
       if (keep.state !== 'exited' && keep.state !== 'dead') continue;
       if (!wantsRestart(pod.restartPolicy, keep.exitCode)) continue;
       const at = restartAt(keep, input.memory(key), input.backoff);
       const backOffMs = at - (keep.finishedAt ?? 0);
-      if (at <= input.now) others.push({ action: 'restart', key, id: keep.id, ...(backOffMs > 0 ? { backOffMs } : {}) });
-      else others.push({ action: 'wait', key, until: at });
+      if (at <= input.now) {
+        others.push({ action: 'restart', key, id: keep.id, ...(backOffMs > 0 ? { backOffMs } : {}) });
+        needs.claim(pod, container);
+      } else others.push({ action: 'wait', key, until: at });
     }
   }
 
   for (const [key, records] of byKey) {
     if (desiredKeys.has(key)) continue;
     for (const record of records) {
-      removals.push({ action: 'remove', id: record.id, name: record.name, graceSeconds: graceOf(record), reason: 'not desired' });
+      removals.push({ action: 'remove', id: record.id, name: record.name, graceSeconds: graceOf(record), reason: 'not desired', blocking: needs.heldBy(record) });
     }
   }
   // Removals first: a replaced container frees its name and host ports for its successor.
   return [...removals, ...others];
+}
+
+/** The engine names and host ports the containers this plan starts will take. */
+class Claims {
+  readonly #identities = new Set<string>();
+  readonly #hostPorts = new Set<string>();
+
+  claim(pod: DesiredPodMessage, container: DesiredContainerMessage): void {
+    this.#identities.add(engineIdentity(pod.namespace, pod.name, container.name));
+    for (const port of hostPortsOf(container)) this.#hostPorts.add(port);
+  }
+
+  /** Whether the container holds something claimed; one made before host ports were labelled may hold any. */
+  heldBy(record: ContainerRecord): boolean {
+    const { labels } = record;
+    const identity = engineIdentity(labels[LABEL_POD_NAMESPACE] ?? '', labels[LABEL_POD_NAME] ?? '', labels[LABEL_CONTAINER] ?? '');
+    if (this.#identities.has(identity)) return true;
+    const ports = labels[LABEL_HOST_PORTS];
+    if (ports === undefined) return this.#hostPorts.size > 0;
+    return ports !== '' && ports.split(',').some((port) => this.#hostPorts.has(port));
+  }
 }
 
 function rank(record: ContainerRecord): number {

@@ -13,7 +13,7 @@ import type { DesiredStateMessage, StatusReportMessage } from '../../shared/prot
 import type { ContainerRecord, ContainerRuntime } from '../runtime/runtime.js';
 import type { LocalState } from '../state/local-state.js';
 import { containerKey } from './containers.js';
-import { execute, type Touched } from './execute.js';
+import { execute, removeContainer, type ExecuteContext, type Touched } from './execute.js';
 import { PodEventLog, type PodEventListener } from './pod-events.js';
 import { plan, type Step } from './plan.js';
 import { podStatuses } from './status.js';
@@ -67,6 +67,11 @@ export class Reconciler {
    */
   #desiredKnown: boolean;
   readonly #podEvents: PodEventLog | undefined;
+  /**
+   * Removals running beside the passes, by container id: an old pod's grace period must not
+   * hold up its successor, nor the status report that says the successor runs.
+   */
+  readonly #terminating = new Map<string, Promise<void>>();
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
@@ -136,9 +141,14 @@ export class Reconciler {
     await this.idle();
   }
 
-  /** Resolves once no pass is running or queued to run after it; a debounced trigger does not count. */
+  /**
+   * Resolves once no pass is running or queued to run after it, and no removal is under
+   * way; a debounced trigger does not count.
+   */
   async idle(): Promise<void> {
-    while (this.#running) await this.#running;
+    while (this.#running || this.#terminating.size > 0) {
+      await Promise.all([this.#running, ...this.#terminating.values()]);
+    }
   }
 
   async stop(): Promise<void> {
@@ -199,15 +209,23 @@ export class Reconciler {
     if (acting.length > 0) {
       told?.restoring(acting, desired.pods);
       const report = told?.reporter(desired.pods);
-      const touched = await execute({ device, runtime, state, log, ...(report ? { report } : {}) }, acting);
-      containers = await this.#observeTouched(runtime, containers, touched);
+      const ctx: ExecuteContext = { device, runtime, state, log, ...(report ? { report } : {}) };
+      const inPass = await this.#detachRemovals(ctx, acting);
+      if (inPass.length > 0) {
+        const touched = await execute(ctx, inPass);
+        containers = await this.#observeTouched(runtime, containers, touched);
+      }
     }
     told?.passDone();
     // Counted from before the look: an event that came during the pass makes the next one list.
     this.#seen = { containers, events };
     if (this.#desiredKnown) state.retainContainers(new Set(desired.pods.flatMap((p) => p.containers.map((c) => containerKey(p.uid, c.name)))));
     state.flush();
-    if (this.#desiredKnown) this.#scheduleWakeFrom(plan({ pods: desired.pods, containers, memory, now: Date.now(), backoff }));
+    if (this.#desiredKnown) {
+      const next = plan({ pods: desired.pods, containers, memory, now: Date.now(), backoff });
+      // A removal under way wakes a pass when it ends.
+      this.#scheduleWakeFrom(next.filter((s) => s.action !== 'remove' || !this.#terminating.has(s.id)));
+    }
 
     const report = this.#report(desired.generation, podStatuses({ pods: desired.pods, containers, memory, now: Date.now(), backoff }));
     this.#latest = report;
@@ -216,6 +234,41 @@ export class Reconciler {
       this.#lastReport = fingerprint;
       this.#options.onStatus(report);
     }
+  }
+
+  /**
+   * Starts the removals nothing in this pass waits for, and returns the steps the pass runs
+   * itself, after any removal already under way that one of them waits for.
+   */
+  async #detachRemovals(ctx: ExecuteContext, steps: readonly Step[]): Promise<Step[]> {
+    const inPass: Step[] = [];
+    const awaited: Promise<void>[] = [];
+    for (const step of steps) {
+      if (step.action !== 'remove') {
+        inPass.push(step);
+        continue;
+      }
+      const underWay = this.#terminating.get(step.id);
+      if (underWay !== undefined) {
+        if (step.blocking) awaited.push(underWay);
+        continue;
+      }
+      if (step.blocking) {
+        inPass.push(step);
+        continue;
+      }
+      const removal = removeContainer(ctx, step)
+        .catch((error: Error) => this.#options.log.warn({ container: step.name, err: error.message }, 'container removal failed'))
+        .finally(() => {
+          this.#terminating.delete(step.id);
+          // The engine's events say so too; without them only a fresh list shows it gone.
+          this.#listDue = true;
+          this.trigger();
+        });
+      this.#terminating.set(step.id, removal);
+    }
+    await Promise.all(awaited);
+    return inPass;
   }
 
   #report(observedGeneration: number, pods: StatusReportMessage['pods']): StatusReportMessage {

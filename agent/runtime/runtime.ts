@@ -16,6 +16,8 @@ export const LABEL_CONTAINER = 'io.flotilla.container';
 export const LABEL_GRACE_SECONDS = 'io.flotilla.grace-seconds';
 /** Hash of the container's spec: a different hash means the container must be replaced. */
 export const LABEL_SPEC_HASH = 'io.flotilla.spec-hash';
+/** The host ports the container binds, `8080/tcp,53/udp`, so a successor knows whether it must wait for them. */
+export const LABEL_HOST_PORTS = 'io.flotilla.host-ports';
 
 /** Refuses a spec not labelled with the runtime's own device: no adapter creates for another. */
 export function assertOwnDevice(device: string, spec: ContainerCreateSpec): void {

@@ -8,6 +8,7 @@ import {
   LABEL_POD_NAMESPACE,
   LABEL_POD_UID,
   LABEL_SPEC_HASH,
+  LABEL_HOST_PORTS,
 } from '../../../agent/runtime/runtime.js';
 import type { DesiredPodMessage } from '../../../shared/proto/codec.js';
 import { desiredContainer, desiredPod, engineContainer } from '../../helpers/desired-pods.js';
@@ -28,6 +29,7 @@ t.test('labels a created container with its device, pod, container and spec hash
     [LABEL_POD_UID]: 'uid-1',
     [LABEL_CONTAINER]: 'app',
     [LABEL_SPEC_HASH]: specHash(p, c),
+    [LABEL_HOST_PORTS]: '',
     [LABEL_GRACE_SECONDS]: String(p.terminationGracePeriodSeconds),
   });
 });

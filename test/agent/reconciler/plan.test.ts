@@ -1,6 +1,6 @@
 import t from 'tap';
 import { plan, restartAt, wantsRestart, type PlanInput, type Step } from '../../../agent/reconciler/plan.js';
-import { LABEL_DEVICE, type ContainerRecord } from '../../../agent/runtime/runtime.js';
+import { LABEL_DEVICE, LABEL_HOST_PORTS, type ContainerRecord } from '../../../agent/runtime/runtime.js';
 import type { ContainerMemory } from '../../../agent/state/local-state.js';
 import type { DesiredContainerMessage, DesiredPodMessage } from '../../../shared/proto/codec.js';
 import { BACKOFF, desiredContainer, desiredPod, DEVICE, engineContainer, exitedContainer, NOW } from '../../helpers/desired-pods.js';
@@ -51,7 +51,7 @@ t.test('leaves alone containers that are paused, restarting or in an unknown sta
 t.test('removes a container of a pod that is no longer desired', async (t) => {
   const gone = desiredPod('gone');
   const record = engineContainer(gone, gone.containers[0]!);
-  t.same(plan(input([], [record])), [{ action: 'remove', id: record.id, name: record.name, graceSeconds: gone.terminationGracePeriodSeconds, reason: 'not desired' }]);
+  t.same(plan(input([], [record])), [{ action: 'remove', id: record.id, name: record.name, graceSeconds: gone.terminationGracePeriodSeconds, reason: 'not desired', blocking: false }]);
 });
 
 t.test('removes the container of an earlier pod of the same name and creates one for the new pod', async (t) => {
@@ -59,7 +59,34 @@ t.test('removes the container of an earlier pod of the same name and creates one
   const after = desiredPod('web', { uid: 'uid-2' });
   const steps = plan(input([after], [engineContainer(before, before.containers[0]!)]));
   t.same(actions(steps), ['remove', 'create']);
-  t.match(steps[0], { reason: 'not desired' });
+  t.match(steps[0], { reason: 'not desired', blocking: true }, 'the new one needs the engine name the old one holds');
+});
+
+t.test("an old pod's removal holds up nothing that needs neither its name nor its host ports", async (t) => {
+  const old = desiredPod('web-7f9c-abcde', { uid: 'uid-1', containers: [desiredContainer('app', { ports: [{ containerPort: 80, hostPort: 8080, protocol: 'TCP' }] })] });
+  const successor = desiredPod('web-88aa-fghij', { uid: 'uid-2', containers: [desiredContainer('app', { ports: [{ containerPort: 80, hostPort: 0, protocol: 'TCP' }] })] });
+  const steps = plan(input([successor], [engineContainer(old, old.containers[0]!)]));
+  t.same(actions(steps), ['remove', 'create']);
+  t.match(steps[0], { reason: 'not desired', blocking: false });
+});
+
+t.test("a successor that binds a host port the old pod's container holds waits for its removal", async (t) => {
+  const port = { containerPort: 80, hostPort: 8080, protocol: 'TCP' };
+  const old = desiredPod('web-7f9c-abcde', { uid: 'uid-1', containers: [desiredContainer('app', { ports: [port] })] });
+  const successor = desiredPod('web-88aa-fghij', { uid: 'uid-2', containers: [desiredContainer('app', { ports: [port] })] });
+  t.match(plan(input([successor], [engineContainer(old, old.containers[0]!)]))[0], { reason: 'not desired', blocking: true });
+  const udp = desiredPod('web-88aa-fghij', { uid: 'uid-2', containers: [desiredContainer('app', { ports: [{ ...port, protocol: 'UDP' }] })] });
+  t.match(plan(input([udp], [engineContainer(old, old.containers[0]!)]))[0], { blocking: false }, 'the same number over UDP is another port');
+});
+
+t.test('a container made before host ports were labelled is taken to hold any a successor needs', async (t) => {
+  const old = desiredPod('web-7f9c-abcde', { uid: 'uid-1' });
+  const record = engineContainer(old, old.containers[0]!);
+  delete record.labels[LABEL_HOST_PORTS];
+  const withPort = desiredPod('web-88aa-fghij', { uid: 'uid-2', containers: [desiredContainer('app', { ports: [{ containerPort: 80, hostPort: 8080, protocol: 'TCP' }] })] });
+  const withoutPort = desiredPod('web-88aa-fghij', { uid: 'uid-2' });
+  t.match(plan(input([withPort], [record]))[0], { blocking: true });
+  t.match(plan(input([withoutPort], [record]))[0], { blocking: false });
 });
 
 t.test('replaces a container whose spec changed, removing the old one first', async (t) => {
@@ -68,7 +95,7 @@ t.test('replaces a container whose spec changed, removing the old one first', as
   const old = engineContainer(before, before.containers[0]!);
   const steps = plan(input([after], [old]));
   t.same(actions(steps), ['remove', 'create']);
-  t.same(steps[0], { action: 'remove', id: old.id, name: old.name, graceSeconds: 30, reason: 'spec changed' });
+  t.same(steps[0], { action: 'remove', id: old.id, name: old.name, graceSeconds: 30, reason: 'spec changed', blocking: true });
   t.match(steps[1], { action: 'create', key: 'uid-web/app' });
 });
 
@@ -111,7 +138,7 @@ t.test('among duplicates none of which runs, keeps the most recently started', a
   const c = web.containers[0]!;
   const older = engineContainer(web, c, { state: 'exited', exitCode: 0, startedAt: NOW - 50_000, finishedAt: NOW - 40_000 });
   const newer = engineContainer(web, c, { state: 'exited', exitCode: 0, startedAt: NOW - 5_000, finishedAt: NOW - 4_000 });
-  t.same(plan(input([web], [newer, older])), [{ action: 'remove', id: older.id, name: older.name, graceSeconds: 30, reason: 'duplicate' }]);
+  t.same(plan(input([web], [newer, older])), [{ action: 'remove', id: older.id, name: older.name, graceSeconds: 30, reason: 'duplicate', blocking: true }]);
 });
 
 t.test('starts a container that was created but never started', async (t) => {

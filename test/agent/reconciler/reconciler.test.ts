@@ -59,8 +59,12 @@ class CountingRuntime implements ContainerRuntime {
     if (record) this.containers.set(id, { ...record, state: 'running', startedAt: Date.now() });
   }
 
+  /** While set, stops wait for it: a container that takes its grace period to stop. */
+  stopsHeld: Promise<void> | undefined;
+
   async stop(id: string): Promise<void> {
     this.calls.push(`stop ${id}`);
+    await this.stopsHeld;
   }
 
   async remove(id: string): Promise<void> {
@@ -182,6 +186,40 @@ t.test('a removed pod drops out of the report without listing the engine again',
 
   t.same(runtime.calls, ['list', `stop ${goneRecord.id}`, `remove ${goneRecord.id}`]);
   t.same(phases(reports.at(-1)), { keep: 'Running' });
+});
+
+t.test("an old pod taking its grace period to stop holds up neither its successor nor the report that it runs", async (t) => {
+  const { runtime, reports, reconciler } = setup(t);
+  const old = desiredPod('web-7f9c-abcde', { uid: 'uid-old' });
+  const successor = desiredPod('web-88aa-fghij', { uid: 'uid-new' });
+  const oldRecord = runtime.adopt(old);
+  let release = (): void => undefined;
+  runtime.stopsHeld = new Promise((resolve) => (release = resolve));
+
+  reconciler.setDesired({ generation: 4, pods: [successor] });
+  await until(() => phases(reports.at(-1))['web-88aa-fghij'] === 'Running', 'the successor reported Running');
+  t.ok(runtime.calls.includes(`stop ${oldRecord.id}`), 'the old container is being stopped');
+  t.notOk(runtime.calls.includes(`remove ${oldRecord.id}`), 'and is not removed yet');
+
+  let idle = false;
+  const idled = reconciler.idle().then(() => (idle = true));
+  await sleep(20);
+  t.notOk(idle, 'the reconciler is not idle while a removal is under way');
+  release();
+  await idled;
+  t.notOk(runtime.containers.has(oldRecord.id), 'the old container is gone once its stop ends');
+  t.equal(runtime.calls.filter((call) => call === `stop ${oldRecord.id}`).length, 1, 'and was stopped once, however many passes ran meanwhile');
+});
+
+t.test('a successor that needs the engine name of the container it replaces waits for its removal', async (t) => {
+  const { runtime, reconciler } = setup(t);
+  const before = desiredPod('web', { uid: 'uid-1' });
+  const after = desiredPod('web', { uid: 'uid-2' });
+  const oldRecord = runtime.adopt(before);
+  reconciler.setDesired({ generation: 5, pods: [after] });
+  await reconciler.idle();
+  const order = runtime.calls.filter((call) => call.startsWith('remove') || call.startsWith('create'));
+  t.same(order, [`remove ${oldRecord.id}`, 'create new1']);
 });
 
 t.test('a container that fails to start is looked at again and reported with the engine’s reason', async (t) => {
