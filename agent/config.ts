@@ -2,6 +2,7 @@
  * Settings of an agent. Every field but the device name has a default; the CLI fills them
  * from flags and FLOTILLA_* environment variables.
  */
+import type { DeviceHealthThresholds } from '../shared/objects.js';
 import { DEFAULT_TOPIC_PREFIX } from '../shared/topics.js';
 
 export interface AgentOptions {
@@ -31,6 +32,10 @@ export interface AgentOptions {
   caFile?: string;
   /** The firmware profile these settings came from, with what it keeps back for the system. */
   profile?: { name: string; reserved: { cpuMillis: number; memoryBytes: number } };
+  /** Seconds between reports of each pod's CPU and memory (`flotilla top pods`). */
+  podStatsSeconds: number;
+  /** Thresholds of the device's pressure conditions, from its profile or flags, told to the hub at birth; absent: the hub's. */
+  health?: DeviceHealthThresholds;
 }
 
 export const defaultAgentOptions: Omit<AgentOptions, 'name'> = {
@@ -45,4 +50,5 @@ export const defaultAgentOptions: Omit<AgentOptions, 'name'> = {
   maxBackoffSeconds: 300,
   resyncSeconds: 30,
   logLevel: 'info',
+  podStatsSeconds: 30,
 };

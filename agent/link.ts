@@ -19,9 +19,10 @@ import {
   type DesiredStateMessage,
   type EventBatchMessage,
   type HeartbeatMessage,
+  type PodStatsReportMessage,
   type StatusReportMessage,
 } from '../shared/proto/codec.js';
-import { CHANNEL_DELIVERY, Topics, agentClientId, type DeviceChannel } from '../shared/topics.js';
+import { CHANNEL_DELIVERY, EXCHANGE_DELIVERY, Topics, agentClientId, type DeviceChannel, type ExchangeKind } from '../shared/topics.js';
 import { TypedEmitter } from '../shared/typed-emitter.js';
 
 export interface LinkOptions {
@@ -73,6 +74,8 @@ export interface LinkEvents {
   desired: (desired: DesiredStateMessage) => void;
   /** The desired topic was cleared: the hub no longer knows this device. */
   desiredCleared: () => void;
+  /** The hub asks something of this device (`req/{kind}/{id}`); the answer goes out with publishResponse. */
+  request: (kind: ExchangeKind, id: string, payload: Buffer) => void;
 }
 
 const BD_SEQ_MODULO = 2 ** 32;
@@ -163,6 +166,16 @@ export class AgentLink extends TypedEmitter<LinkEvents> {
     return this.#publish('events', encode('EventBatch', batch));
   }
 
+  publishPodStats(report: PodStatsReportMessage): Promise<void> {
+    return this.#publish('podstats', encode('PodStatsReport', report));
+  }
+
+  /** One answer to the hub's request `id`; resolves once the broker has it. */
+  async publishResponse(kind: ExchangeKind, id: string, payload: Uint8Array): Promise<void> {
+    const { qos, retain } = EXCHANGE_DELIVERY;
+    await this.#client.publishAsync(this.#options.topics.deviceResponse(this.#options.device, kind, id), Buffer.from(payload), { qos, retain });
+  }
+
   /**
    * The certificate for the next connection, after a renewal. The hub ends the session of the
    * old one as soon as it records the new one; the reconnect that follows uses this.
@@ -204,6 +217,9 @@ export class AgentLink extends TypedEmitter<LinkEvents> {
     this.#client.subscribe(topic, { qos: 1 }, (error) => {
       if (error) this.#options.log.warn({ err: error.message }, 'subscribe to desired state failed');
     });
+    this.#client.subscribe(this.#options.topics.deviceRequests(this.#options.device), { qos: 1 }, (error) => {
+      if (error) this.#options.log.warn({ err: error.message }, "subscribe to the hub's requests failed");
+    });
     this.emit('connected', this.#bdSeq);
   }
 
@@ -223,6 +239,11 @@ export class AgentLink extends TypedEmitter<LinkEvents> {
   }
 
   #onMessage(topic: string, payload: Buffer): void {
+    const exchange = this.#options.topics.parseExchange(topic);
+    if (exchange !== undefined) {
+      if (exchange.device === this.#options.device && exchange.direction === 'req') this.emit('request', exchange.kind, exchange.id, payload);
+      return;
+    }
     const parsed = this.#options.topics.parseDevice(topic);
     if (parsed?.device !== this.#options.device || parsed.channel !== 'desired') return;
     if (payload.length === 0) {

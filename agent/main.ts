@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { arch, cpus, hostname, platform, release, totalmem } from 'node:os';
 import { createLogger, type Logger } from '../shared/log.js';
-import type { BirthMessage, CapacityMessage } from '../shared/proto/codec.js';
+import { encode, type BirthMessage, type CapacityMessage, type HealthThresholdsMessage } from '../shared/proto/codec.js';
+import type { DeviceHealthThresholds } from '../shared/objects.js';
 import { Topics, deviceNameProblem } from '../shared/topics.js';
 import type { AgentOptions } from './config.js';
 import { enrol } from './enrolment.js';
@@ -16,12 +17,14 @@ import { HeartbeatSampler, type HeartbeatSource } from './heartbeat.js';
 import { AgentLink, DEFAULT_RECONNECT } from './link.js';
 import { Outbox } from './outbox.js';
 import { OutboxSender } from './outbox-sender.js';
+import { PodStatsReporter } from './pod-stats.js';
 import { Reconciler } from './reconciler/reconciler.js';
 import { RENEWAL_CHECK_MS, renewalDue, renewIdentity } from './renewal.js';
 import { resolveEngineEndpoint } from './runtime/endpoint.js';
 import { createRuntime } from './runtime/registry.js';
 import type { ContainerRuntime, RuntimeInfo } from './runtime/runtime.js';
 import { LocalState } from './state/local-state.js';
+import type { LogRequestServer } from './requests/logs.js';
 import { allocatable } from './profile.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -109,6 +112,7 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
         runtimeVersion: engine.version,
         agentVersion: AGENT_VERSION,
         profile: options.profile?.name ?? '',
+        health: healthMessage(options.health),
       },
       capacity,
       labels: options.labels,
@@ -134,6 +138,17 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
     log.info('the hub cleared this device: removing its pods');
     reconciler.setDesired({ generation: 0, pods: [] });
   });
+  // Loaded on the first log request: most devices go a long time without one.
+  let logServer: Promise<LogRequestServer> | undefined;
+  const logRequests = () =>
+    (logServer ??= import('./requests/logs.js').then(
+      ({ LogRequestServer }) => new LogRequestServer({ device: options.name, runtime, log, send: (id, chunk) => link.publishResponse('logs', id, encode('LogChunk', chunk)) }),
+    ));
+  link.on('request', (kind, id, payload) => {
+    if (kind === 'logs') void logRequests().then((server) => server.handle(id, payload));
+  });
+  // Nothing could reach the hub now: its end of every stream times out, and it asks again.
+  link.on('disconnected', () => void logServer?.then((server) => server.stopAll()));
 
   await reconciler.start();
   link.start();
@@ -161,6 +176,18 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
     beat().catch((error: Error) => log.warn({ err: error.message }, 'heartbeat not sent'));
   }, options.heartbeatSeconds * 1000);
   link.on('connected', () => void beat().catch(() => undefined));
+  // Per-pod figures come from the engine's stats; a runtime without them reports none.
+  const podStats =
+    runtime.stats === undefined
+      ? undefined
+      : new PodStatsReporter({
+          sample: () => runtime.stats?.() ?? Promise.resolve([]),
+          publish: (report) => link.publishPodStats(report),
+          connected: () => link.connected,
+          intervalSeconds: options.podStatsSeconds,
+          log,
+        });
+  podStats?.start();
 
   log.info({ hub: hubUrl, engine: `${engine.name} ${engine.version}`, endpoint }, 'agent started');
   return {
@@ -170,7 +197,9 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
     async stop() {
       clearInterval(heartbeatTimer);
       clearInterval(renewalTimer);
+      podStats?.stop();
       await reconciler.stop();
+      (await logServer)?.stopAll();
       sender.stop();
       await link.stop();
       await outbox.close();
@@ -218,4 +247,14 @@ async function engineInfo(runtime: ContainerRuntime, log: Logger): Promise<Runti
       await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** attempt));
     }
   }
+}
+
+/** The thresholds for the birth: 0 for each one the device leaves to the hub; none without any. */
+function healthMessage(health: DeviceHealthThresholds | undefined): HealthThresholdsMessage | null {
+  if (health === undefined) return null;
+  return {
+    memoryPressurePercent: health.memoryPressurePercent ?? 0,
+    diskPressurePercent: health.diskPressurePercent ?? 0,
+    highTemperatureCelsius: health.highTemperatureCelsius ?? 0,
+  };
 }

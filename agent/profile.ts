@@ -366,7 +366,8 @@ export function allocatable<C extends { cpuMillis: number; memoryBytes: number }
 
 /**
  * An agent's defaults as a profile sets them: its engine and socket, state directory,
- * heartbeat and labels, and what it keeps back for the system. Flags and FLOTILLA_*
+ * heartbeat and labels, what it keeps back for the system, and the thresholds of its
+ * pressure conditions. Flags and FLOTILLA_*
  * variables still override each of them.
  */
 export function profileDefaults(profile: FirmwareProfile, base: Omit<AgentOptions, 'name'>): Omit<AgentOptions, 'name'> {
@@ -377,6 +378,7 @@ export function profileDefaults(profile: FirmwareProfile, base: Omit<AgentOption
     stateDir: profile.stateDir,
     heartbeatSeconds: profile.heartbeatSeconds,
     labels: { ...base.labels, ...profile.labels },
+    health: { ...profile.health },
     profile: {
       name: profile.name,
       reserved: { cpuMillis: parseCpu(profile.reserved.cpu), memoryBytes: parseMemory(profile.reserved.memory) },

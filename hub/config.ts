@@ -1,8 +1,12 @@
 /**
  * Settings of a hub. Every field has a default so `flotilla hub` runs with none; the CLI
- * fills them from flags and FLOTILLA_* environment variables.
+ * fills them from flags and FLOTILLA_* environment variables, and what is too rich for a flag
+ * (the scheduler's plugins) from a settings file, `flotilla hub --config hub.yaml` (see
+ * settings-file.ts).
  */
 import { DEFAULT_TOPIC_PREFIX } from '../shared/topics.js';
+import type { SchedulerConfig } from './scheduler/config.js';
+import type { DeviceHealthThresholds } from '../shared/objects.js';
 
 export interface HubOptions {
   /** Where the LevelDB store lives. */
@@ -42,6 +46,12 @@ export interface HubOptions {
   /** A device silent for this long goes Offline. */
   offlineAfterSeconds: number;
   logLevel: string;
+  /** Which scheduler plugins run, their weights and arguments; absent: the defaults (hub/scheduler/README.md). */
+  scheduler?: SchedulerConfig;
+  /** Label keys the fleet summary counts devices by, one group per value; absent: `site`. */
+  fleetGroupLabels?: string[];
+  /** Thresholds of device conditions for what a device does not report from its profile; absent: the defaults (README). */
+  deviceHealth?: DeviceHealthThresholds;
 }
 
 export const DEFAULT_HTTP_PORT = 7080;

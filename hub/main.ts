@@ -8,6 +8,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '../shared/log.js';
 import { Topics } from '../shared/topics.js';
+import { HubMetrics } from './api/metrics.js';
 import { buildApi } from './api/server.js';
 import { parseAccessToken, verifyAccessToken } from './auth/access-token.js';
 import { ensureAdminAccess } from './auth/admin-access.js';
@@ -15,7 +16,9 @@ import { openAuthority } from './auth/authority.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.js';
 import { HUB_USERNAME } from './broker/identity.js';
 import type { HubOptions } from './config.js';
+import { DaemonSetController } from './controllers/daemonset/index.js';
 import { DeploymentController } from './controllers/deployment/index.js';
+import { DeviceConditionsController } from './controllers/device-conditions/index.js';
 import { DeviceLifecycleController } from './controllers/device-lifecycle/index.js';
 import { EventRecorder } from './controllers/events.js';
 import { EvictionController } from './controllers/eviction/index.js';
@@ -23,10 +26,12 @@ import { Informer } from './controllers/informer.js';
 import { ControllerManager } from './controllers/manager.js';
 import { podInformer } from './controllers/pods.js';
 import { SchedulingController } from './controllers/scheduling/index.js';
+import { DeviceRequests } from './dispatch/device-requests.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { FleetTopics } from './dispatch/fleet-topics.js';
 import { HubLink } from './dispatch/hub-link.js';
 import { Ingest } from './dispatch/ingest.js';
+import { PodUsageBook } from './dispatch/pod-usage.js';
 import { openStore } from './store/index.js';
 
 export interface RunningHub {
@@ -105,7 +110,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 
     // The link needs the ingest and the ingest needs the controllers: late-bound by closure.
     // A session lost before these exist loses little: the dispatcher sends every desired state
-    // when it starts, and each device's fleet document is sent again with its next heartbeats.
+    // when it starts, and the fleet topics send every document when they start.
     let ingest: Ingest | undefined;
     let fleet: FleetTopics | undefined;
     let dispatcher: Dispatcher | undefined;
@@ -117,7 +122,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       onMessage: (topic, payload) => ingest?.handle(topic, payload),
       onSessionLost: () => {
         dispatcher?.republishAll().catch((error: Error) => log.warn({ err: error.message }, 'desired states not republished'));
-        fleet?.republishAll().catch((error: Error) => log.warn({ err: error.message }, 'fleet topics not republished'));
+        fleet?.republishAll();
       },
     });
     stack.push(() => link.close());
@@ -134,31 +139,104 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       events,
       log,
       thresholds: { notReadyAfterMs: options.notReadyAfterSeconds * 1000, offlineAfterMs: options.offlineAfterSeconds * 1000 },
-      onDeviceChanged: (device) => fleet?.deviceChanged(device),
     });
-    fleet = new FleetTopics({ topics, store, live: (name) => lifecycle.live(name), publish: (t, v, r) => link.publishJson(t, v, r) });
-    ingest = new Ingest({ topics, store, lifecycle, log, events, onHeartbeat: (device) => void fleet?.heartbeat(device) });
+    // Each heartbeat is judged against the device's thresholds as it arrives; pod figures are kept in memory.
+    const conditions = new DeviceConditionsController({
+      store,
+      events,
+      log,
+      usage: (name) => lifecycle.live(name)?.usage,
+      ...(options.deviceHealth === undefined ? {} : { thresholds: options.deviceHealth }),
+    });
+    const podUsage = new PodUsageBook();
+    // What the hub knows of a device from its last messages: for API reads and the fleet topics alike.
+    const deviceLive = (name: string) => {
+      const live = lifecycle.live(name);
+      const desiredGeneration = dispatcher?.publishedGeneration(name);
+      return live === undefined || desiredGeneration === undefined ? live : { ...live, desiredGeneration };
+    };
+    const fleetTopics = new FleetTopics({
+      topics,
+      store,
+      devices,
+      pods,
+      live: deviceLive,
+      publish: (t, v, r) => link.publishJson(t, v, r),
+      ...(options.fleetGroupLabels === undefined ? {} : { groupLabels: options.fleetGroupLabels }),
+    });
+    fleet = fleetTopics;
+    await fleetTopics.start();
+    stack.push(() => fleetTopics.stop());
+    const metrics = new HubMetrics({
+      devicesByState: () => fleetTopics.counts.devicesByState(),
+      podsByPhase: () => fleetTopics.counts.podsByPhase(),
+      rollouts: () => fleetTopics.counts.rollouts(),
+      ...(broker === undefined ? {} : { brokerConnections: () => broker?.connections() }),
+    });
+    ingest = new Ingest({
+      topics,
+      store,
+      lifecycle,
+      log,
+      events,
+      onHeartbeat: (device) => {
+        metrics.heartbeat();
+        fleetTopics.heartbeat(device);
+        conditions.observe(device);
+      },
+      onPodStats: (device, report) => podUsage.record(device, report),
+    });
 
     const manager = new ControllerManager(store, log);
     const lifecycleQueue = manager.add(lifecycle);
     lifecycle.attach((key) => lifecycleQueue.add(key));
-    manager.add(new DeploymentController({ store, events, log, pods }));
-    manager.add(new SchedulingController({ store, events, log, pods }));
+    const conditionsQueue = manager.add(conditions);
+    conditions.attach((key) => conditionsQueue.add(key));
+    manager.add(new DeploymentController({ store, events, log, pods, devices }));
+    // Daemon pods pass the same filters as every other pod, less those about the device's state.
+    manager.add(new DaemonSetController({ store, events, log, pods, devices, ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }) }));
+    manager.add(
+      new SchedulingController({
+        store,
+        events,
+        log,
+        pods,
+        ...(options.scheduler === undefined ? {} : { config: options.scheduler }),
+        onBound: (pod) => metrics.scheduled((Date.now() - Date.parse(pod.metadata.creationTimestamp ?? '')) / 1000),
+      }),
+    );
     // Devices get the offline threshold after a hub start to reach it before any eviction.
     manager.add(new EvictionController({ store, events, log, pods, devices, startGraceMs: options.offlineAfterSeconds * 1000 }));
-    const started = new Dispatcher({ store, publisher: link, log, events });
+    const started = new Dispatcher({ store, publisher: link, log, events, onPublished: (seconds) => metrics.desiredPublished(seconds) });
     dispatcher = started;
     await started.start();
     stack.push(() => started.stop());
     await manager.start();
     stack.push(() => manager.stop());
 
+    // Requests to devices (logs), on a connection of their own: a large log never queues in front of heartbeats.
+    const deviceRequests = await DeviceRequests.connect({
+      url: mqttUrl,
+      ...(broker ? { credentials: { username: HUB_USERNAME, password: hubPassword } } : {}),
+      topics,
+      log,
+      contactOf: (name) => {
+        const device = devices.get(undefined, name);
+        return { state: device?.status?.state, lastSeen: lifecycle.live(name)?.lastSeen ?? device?.status?.lastSeen };
+      },
+    });
+    stack.push(() => deviceRequests.close());
     const api = buildApi({
       store,
-      deviceLive: (name) => {
-        const live = lifecycle.live(name);
-        const desiredGeneration = dispatcher?.publishedGeneration(name);
-        return live === undefined || desiredGeneration === undefined ? live : { ...live, desiredGeneration };
+      podUsage: (pod) => podUsage.of(pod),
+      logs: deviceRequests,
+      deviceLive,
+      metrics,
+      info: {
+        topicPrefix: topics.prefix,
+        // Watchers log in to the embedded broker's TLS listener with their access token; an external broker is the user's to configure.
+        watcherBrokerUrl: (apiHost) => (broker?.tlsPort === undefined ? mqttUrl : `mqtts://${apiHost}:${broker.tlsPort}`),
+        accessTokenLogin: broker?.tlsPort !== undefined,
       },
       stats: () => ({
         mqtt: { ...ingest.counters, ignoredDeviceMessages: lifecycle.ignored, refusedByBroker: broker?.refused ?? 0 },

@@ -193,16 +193,100 @@ export interface PodTemplate {
   spec: PodSpec;
 }
 
-export interface DeploymentStrategy {
-  type?: 'RollingUpdate' | 'Recreate';
-  rollingUpdate?: { maxSurge?: number; maxUnavailable?: number };
+/** A count, or a share of a whole written as a percentage string: `3` or `"25%"`. */
+export type IntOrPercent = number | string;
+
+export interface RollingUpdateParams {
+  /** Pods above the target allowed during an update. Deployment default 25%, DaemonSet 0. */
+  maxSurge?: IntOrPercent;
+  /** Pods below the target allowed during an update. Deployment default 25%, DaemonSet 1. */
+  maxUnavailable?: IntOrPercent;
 }
 
-export interface DeploymentSpec {
+/**
+ * One stage of a staged rollout (Flotilla's extension of the Kubernetes strategy). Sizes are
+ * cumulative: waves `1`, `10%`, `50%`, `100%` mean one canary pod, then a tenth of the
+ * workload's pods, half, all. A wave succeeds when its pods have been Ready for the
+ * workload's `minReadySeconds`; pods on Offline devices are pending and never hold it up.
+ */
+export interface RolloutWave {
+  /** Pods of the new revision once this wave is done: a count, or a share of the target. */
+  size: IntOrPercent;
+  /**
+   * After the wave succeeded: `{ seconds: N }` waits N seconds before the next; `{}` waits
+   * for `flotilla rollout resume`. Absent: the next wave starts at once.
+   */
+  pause?: { seconds?: number };
+}
+
+/** What the rollout of a new revision may do; shared by Deployment and DaemonSet. */
+export interface StagedRolloutParams {
+  /** Absent: one wave of 100%. The last wave must be 100%. */
+  waves?: RolloutWave[];
+  /**
+   * More failed updated pods than this (a count, or a share of the updated pods) stops the
+   * rollout. A pod has failed when it crashed, could not start, or was not Ready within
+   * `progressDeadlineSeconds` on a device that is online. Absent: a rollout never stops.
+   */
+  failureThreshold?: IntOrPercent;
+  /** When the failure threshold stops the rollout, go back to the previous revision. */
+  rollbackOnFailure?: boolean;
+}
+
+export interface DeploymentStrategy extends StagedRolloutParams {
+  type?: 'RollingUpdate' | 'Recreate';
+  rollingUpdate?: RollingUpdateParams;
+}
+
+/** Fields every workload that rolls out revisions of a pod template has. */
+export interface WorkloadRolloutSpec {
+  /** A pod counts as available, and a wave as done, once Ready this long. Default 0. */
+  minReadySeconds?: number;
+  /** An updated pod not Ready this long after it was bound, on an online device, has failed. Default 600. */
+  progressDeadlineSeconds?: number;
+  /** Stops the rollout where it is (`flotilla rollout pause`); scaling goes on. */
+  paused?: boolean;
+  /** Old revisions kept for `rollout undo`. Default 10. */
+  revisionHistoryLimit?: number;
+}
+
+export interface DeploymentSpec extends WorkloadRolloutSpec {
   replicas?: number;
   selector?: LabelSelectorObject;
   template: PodTemplate;
   strategy?: DeploymentStrategy;
+}
+
+export type RolloutPhase = 'Progressing' | 'Paused' | 'Complete' | 'Failed' | 'RolledBack';
+
+/** Where the rollout of a workload's current revision stands; written by its controller. */
+export interface RolloutStatus {
+  /** The revision being rolled out (that of the current template). */
+  revision: number;
+  phase: RolloutPhase;
+  /** 1-based index of the wave in progress (or last done), and how many there are. */
+  wave: number;
+  waves: number;
+  /** Pods the workload wants in all (replicas, or devices for a DaemonSet). */
+  target: number;
+  /** Pods of the current revision, those of them Ready, and those of them failed. */
+  updated: number;
+  ready: number;
+  failed: number;
+  /** Pods that wait for an Offline device: they update when it comes back. */
+  pending: number;
+  /** ISO time the current wave started, and the end of a timed pause after it. */
+  waveStartedAt?: string;
+  pausedUntil?: string;
+  /**
+   * ISO time the wave `wave` succeeded, while the next one waits for the wave's pause (to
+   * end, or for `flotilla rollout resume`); absent otherwise.
+   */
+  waveSucceededAt?: string;
+  /** When the rollout went back: the revision that failed. */
+  rolledBackFrom?: number;
+  /** One line for people: what the rollout waits for, or why it stopped. */
+  message?: string;
 }
 
 export interface DeploymentStatus {
@@ -211,6 +295,7 @@ export interface DeploymentStatus {
   updatedReplicas: number;
   readyReplicas: number;
   availableReplicas: number;
+  rollout?: RolloutStatus;
 }
 
 export interface Deployment extends TypedObject {
@@ -218,6 +303,57 @@ export interface Deployment extends TypedObject {
   kind: 'Deployment';
   spec: DeploymentSpec;
   status?: DeploymentStatus;
+}
+
+export interface DaemonSetUpdateStrategy extends StagedRolloutParams {
+  /** OnDelete: a pod gets the new template only when it is deleted. */
+  type?: 'RollingUpdate' | 'OnDelete';
+  rollingUpdate?: RollingUpdateParams;
+}
+
+/**
+ * One pod on every device that matches the template's `nodeSelector`/`deviceSelector` and
+ * whose taints the pod tolerates. Its pods are never evicted: they belong to their device.
+ */
+export interface DaemonSetSpec extends WorkloadRolloutSpec {
+  selector?: LabelSelectorObject;
+  template: PodTemplate;
+  updateStrategy?: DaemonSetUpdateStrategy;
+}
+
+export interface DaemonSetStatus {
+  observedGeneration?: number;
+  /** Devices that should run the pod. */
+  desiredNumberScheduled: number;
+  /** Devices that run a pod of it, whichever revision. */
+  currentNumberScheduled: number;
+  /** Devices that run a pod of it they should not (they lost the label). */
+  numberMisscheduled: number;
+  numberReady: number;
+  updatedNumberScheduled: number;
+  numberAvailable: number;
+  rollout?: RolloutStatus;
+}
+
+export interface DaemonSet extends TypedObject {
+  apiVersion: 'apps/v1';
+  kind: 'DaemonSet';
+  spec: DaemonSetSpec;
+  status?: DaemonSetStatus;
+}
+
+/**
+ * A revision of a workload's pod template, as Kubernetes keeps for DaemonSets: what
+ * `rollout history` lists and `rollout undo` goes back to. Owned by its workload; named
+ * `<workload>-<template hash>`, which pods of it carry as their `pod-template-hash` label.
+ */
+export interface ControllerRevision extends TypedObject {
+  apiVersion: 'apps/v1';
+  kind: 'ControllerRevision';
+  /** The template, as the workload had it. */
+  data: { template: PodTemplate };
+  /** 1, 2, …; a revision brought back by undo gets the next number, as in Kubernetes. */
+  revision: number;
 }
 
 export type DeviceState = 'Ready' | 'NotReady' | 'Offline';
@@ -232,6 +368,18 @@ export interface DeviceInfo {
   agentVersion: string;
   /** The firmware profile the agent runs with; empty or absent for none. */
   profile?: string;
+  /** Where the device's pressure conditions begin, as its profile or agent flags set them; absent: the hub's settings. */
+  health?: DeviceHealthThresholds;
+}
+
+/** Thresholds of a device's pressure conditions; a field left out takes the hub's setting. */
+export interface DeviceHealthThresholds {
+  /** Memory in use, percent of the total, from which the device is under MemoryPressure. */
+  memoryPressurePercent?: number;
+  /** Disk in use, percent of the root filesystem, from which it is under DiskPressure. */
+  diskPressurePercent?: number;
+  /** CPU or SoC temperature, °C, from which it has HighTemperature. */
+  highTemperatureCelsius?: number;
 }
 
 export interface DeviceCapacity {
@@ -251,11 +399,28 @@ export interface DeviceUsage {
   diskTotalBytes?: number;
   temperatureCelsius?: number;
   uptimeSeconds?: number;
+  /** Bytes received and sent over the device's main network interfaces since boot, and their rates. */
+  networkRxBytes?: number;
+  networkTxBytes?: number;
+  networkRxBytesPerSecond?: number;
+  networkTxBytesPerSecond?: number;
+}
+
+/**
+ * A taint people put on a device, as on a Kubernetes node: pods that do not tolerate it are
+ * not scheduled there. `flotilla.io/unreachable` is the hub's own and cannot be set by hand.
+ */
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: TaintEffect;
 }
 
 export interface DeviceSpec {
   /** Cordoned: no new pods are scheduled onto it. */
   unschedulable?: boolean;
+  /** Pods that tolerate none of these stay off the device (both effects; see Taint). */
+  taints?: Taint[];
 }
 
 /** The certificate a device enrolled with: the only one the broker accepts for it. */
@@ -294,6 +459,26 @@ export interface DeviceStatus {
    * it for that long are evicted.
    */
   offlineSince?: string;
+  /** Ready and the pressure conditions, as Kubernetes' NodeConditions; written when one changes. */
+  conditions?: DeviceCondition[];
+}
+
+export type DeviceConditionType = 'Ready' | 'MemoryPressure' | 'DiskPressure' | 'HighTemperature';
+
+/**
+ * One condition of a device, in the shape of a Kubernetes NodeCondition. Ready follows the
+ * device's state (Unknown while Offline); a pressure condition is True while the device's
+ * figures are past its threshold, and Unknown while the device is not Ready.
+ */
+export interface DeviceCondition {
+  type: DeviceConditionType;
+  status: ConditionStatus;
+  /** One CamelCase word: AgentReady, MemoryPressureHigh, ... */
+  reason?: string;
+  /** For people: the figure and the threshold at the last transition. */
+  message?: string;
+  /** ISO time (the hub's clock) the status last changed. */
+  lastTransitionTime?: string;
 }
 
 export interface Device extends TypedObject {
@@ -362,7 +547,7 @@ export interface AccessToken extends TypedObject {
   spec: { role: Role; secretHash: string; expiresAt?: string };
 }
 
-export type AnyObject = Pod | Deployment | Device | FlotillaEvent | Secret | JoinToken | AccessToken;
+export type AnyObject = Pod | Deployment | DaemonSet | ControllerRevision | Device | FlotillaEvent | Secret | JoinToken | AccessToken;
 
 /** A reference to an object, as Events and owners name it. */
 export function referenceTo(object: TypedObject): ObjectReference {
@@ -376,6 +561,8 @@ export function referenceTo(object: TypedObject): ObjectReference {
 export const KINDS = {
   Pod: { apiVersion: 'v1', plural: 'pods', namespaced: true },
   Deployment: { apiVersion: 'apps/v1', plural: 'deployments', namespaced: true },
+  DaemonSet: { apiVersion: 'apps/v1', plural: 'daemonsets', namespaced: true },
+  ControllerRevision: { apiVersion: 'apps/v1', plural: 'controllerrevisions', namespaced: true },
   Device: { apiVersion: 'flotilla.io/v1', plural: 'devices', namespaced: false },
   Event: { apiVersion: 'v1', plural: 'events', namespaced: true },
   Secret: { apiVersion: 'v1', plural: 'secrets', namespaced: true },
@@ -388,7 +575,7 @@ export type Kind = keyof typeof KINDS;
 export const DEFAULT_NAMESPACE = 'default';
 
 /** Kinds a user may `apply`; the rest are written by the hub itself. */
-export const APPLIABLE_KINDS: readonly Kind[] = ['Pod', 'Deployment', 'Device', 'Secret'];
+export const APPLIABLE_KINDS: readonly Kind[] = ['Pod', 'Deployment', 'DaemonSet', 'Device', 'Secret'];
 
 /** Kinds only an admin may read: they describe who may join the fleet and reach the API. */
 export const CREDENTIAL_KINDS: readonly Kind[] = ['JoinToken', 'AccessToken'];
@@ -402,7 +589,7 @@ export function kindForPlural(plural: string): Kind | undefined {
   for (const [kind, meta] of Object.entries(KINDS) as [Kind, (typeof KINDS)[Kind]][]) {
     if (meta.plural === singular || kind.toLowerCase() === singular) return kind;
   }
-  const shortNames: Record<string, Kind> = { po: 'Pod', deploy: 'Deployment', dev: 'Device', ev: 'Event', token: 'JoinToken', tokens: 'JoinToken' };
+  const shortNames: Record<string, Kind> = { po: 'Pod', deploy: 'Deployment', ds: 'DaemonSet', dev: 'Device', ev: 'Event', token: 'JoinToken', tokens: 'JoinToken' };
   return shortNames[singular];
 }
 

@@ -1,5 +1,6 @@
 /**
- * Validation and defaulting of the manifests people apply: Pod, Deployment, Device and Secret.
+ * Validation and defaulting of the manifests people apply: Pod, Deployment, DaemonSet, Device
+ * and Secret.
  *
  * `validateManifest` reads untrusted input (parsed YAML or JSON) and either returns a new,
  * defaulted object or throws one Invalid error that lists every problem found, each with its
@@ -17,17 +18,19 @@
 import { FlotillaError, invalid } from './errors.js';
 import type { FieldError } from './errors.js';
 import { dnsLabelProblem, dnsSubdomainProblem, labelKeyProblem, labelValueProblem } from './labels.js';
-import { APPLIABLE_KINDS, DEFAULT_NAMESPACE, KINDS, isKind } from './objects.js';
+import { APPLIABLE_KINDS, DEFAULT_NAMESPACE, KINDS, KUBERNETES_UNREACHABLE_TAINT_KEY, UNREACHABLE_TAINT_KEY, isKind } from './objects.js';
 import type {
   AnyObject,
   Container,
   ContainerPort,
+  DaemonSet,
+  DaemonSetSpec,
   Deployment,
   DeploymentSpec,
-  DeploymentStrategy,
   Device,
   DeviceSpec,
   EnvVar,
+  IntOrPercent,
   Kind,
   LabelSelectorObject,
   LabelSelectorRequirement,
@@ -40,10 +43,14 @@ import type {
   ResourceList,
   ResourceRequirements,
   RestartPolicy,
+  RollingUpdateParams,
+  RolloutWave,
   Secret,
   SecretKeySelector,
+  StagedRolloutParams,
   TaintEffect,
   Toleration,
+  WorkloadRolloutSpec,
 } from './objects.js';
 import { parseCpu, parseMemory } from './quantity.js';
 import { SelectorSyntaxError, parseSelector, selectorFromObject } from './selector.js';
@@ -53,8 +60,9 @@ import type { Selector } from './selector.js';
 export const DEPLOYMENT_NAME_MAX = 47;
 export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 10;
 export const DEFAULT_REPLICAS = 1;
-export const DEFAULT_MAX_SURGE = 1;
-export const DEFAULT_MAX_UNAVAILABLE = 0;
+/** Kubernetes' defaults for a Deployment's rolling update (a DaemonSet's: see DAEMONSET_STRATEGY). */
+export const DEFAULT_MAX_SURGE: IntOrPercent = '25%';
+export const DEFAULT_MAX_UNAVAILABLE: IntOrPercent = '25%';
 /** As Kubernetes: all annotations of an object together. */
 export const ANNOTATIONS_MAX_BYTES = 256 * 1024;
 /**
@@ -68,7 +76,7 @@ export const DEFAULT_SECRET_TYPE = 'Opaque';
 export const SECRET_KEY_PATTERN = /^[-._a-zA-Z0-9]+$/;
 const SECRET_KEY_MAX_LENGTH = 253;
 
-type AppliableKind = 'Pod' | 'Deployment' | 'Device' | 'Secret';
+type AppliableKind = 'Pod' | 'Deployment' | 'DaemonSet' | 'Device' | 'Secret';
 
 /**
  * Checks and defaults one manifest. `index` is its position in a multi-document file: the
@@ -87,7 +95,7 @@ export function validateObjectName(kind: Kind, name: string): string | undefined
   if (kind === 'Event' || kind === 'Secret') return dnsSubdomainProblem(name);
   const problem = dnsLabelProblem(name);
   if (problem !== undefined) return problem;
-  if (kind === 'Deployment' && name.length > DEPLOYMENT_NAME_MAX) {
+  if ((kind === 'Deployment' || kind === 'DaemonSet') && name.length > DEPLOYMENT_NAME_MAX) {
     return `must be at most ${DEPLOYMENT_NAME_MAX} characters (it has ${name.length}): its pods' names add 16 more`;
   }
   return undefined;
@@ -128,6 +136,8 @@ function validateDocument(input: unknown, problems: FieldError[]): AnyObject | u
       return validatePod(problems, root);
     case 'Deployment':
       return validateDeployment(problems, root);
+    case 'DaemonSet':
+      return validateDaemonSet(problems, root);
     case 'Device':
       return validateDevice(problems, root);
   }
@@ -183,11 +193,54 @@ function validateDevice(problems: FieldError[], root: Fields): Device {
   const spec: DeviceSpec = {};
   const input = optionalObject(problems, get(root, 'spec'), 'spec');
   if (input !== undefined) {
-    checkFields(problems, input, 'spec', ['unschedulable']);
+    checkFields(problems, input, 'spec', ['unschedulable', 'taints']);
     const unschedulable = readBoolean(problems, get(input, 'unschedulable'), 'spec.unschedulable');
     if (unschedulable !== undefined) spec.unschedulable = unschedulable;
+    const taints = validateTaints(problems, get(input, 'taints'), 'spec.taints');
+    if (taints !== undefined) spec.taints = taints;
   }
   return { apiVersion: 'flotilla.io/v1', kind: 'Device', metadata, spec };
+}
+
+const TAINT_FIELDS = ['key', 'value', 'effect'];
+
+/**
+ * A device's taints, as a node's in Kubernetes: a label key, an optional label value and an
+ * effect, each key and effect once. The unreachable taint is the hub's own, never set by hand.
+ */
+function validateTaints(problems: FieldError[], value: unknown, path: string): NonNullable<DeviceSpec['taints']> | undefined {
+  const list = optionalList(problems, value, path);
+  if (list === undefined) return undefined;
+  const taints: NonNullable<DeviceSpec['taints']> = [];
+  const seen = new Set<string>();
+  list.forEach((item, index) => {
+    const itemPath = `${path}[${index}]`;
+    const input = readObject(problems, item, itemPath);
+    if (input === undefined) return;
+    checkFields(problems, input, itemPath, TAINT_FIELDS);
+    const key = readString(problems, required(problems, input, 'key', itemPath, 'a label key such as dedicated'), at(itemPath, 'key'));
+    const text = readString(problems, get(input, 'value'), at(itemPath, 'value'));
+    const effect = readEnum(problems, required(problems, input, 'effect', itemPath, `one of ${TAINT_EFFECTS.join(', ')}`), at(itemPath, 'effect'), TAINT_EFFECTS);
+    if (key !== undefined) {
+      const problem = labelKeyProblem(key);
+      if (problem !== undefined) problems.push({ field: at(itemPath, 'key'), message: problem });
+      else if (key === UNREACHABLE_TAINT_KEY || key === KUBERNETES_UNREACHABLE_TAINT_KEY) {
+        problems.push({ field: at(itemPath, 'key'), message: 'is set by the hub on a device that has gone Offline, not by hand' });
+      }
+    }
+    if (text !== undefined && text !== '') {
+      const problem = labelValueProblem(text);
+      if (problem !== undefined) problems.push({ field: at(itemPath, 'value'), message: problem });
+    }
+    if (key === undefined || effect === undefined) return;
+    if (seen.has(`${key}:${effect}`)) {
+      problems.push({ field: itemPath, message: `repeats the taint ${key}:${effect}; a key has one taint per effect` });
+      return;
+    }
+    seen.add(`${key}:${effect}`);
+    taints.push(text === undefined || text === '' ? { key, effect } : { key, value: text, effect });
+  });
+  return taints;
 }
 
 // ---- metadata
@@ -290,7 +343,7 @@ const POD_SPEC_UNSUPPORTED = [
 ];
 const RESTART_POLICIES: readonly RestartPolicy[] = ['Always', 'OnFailure', 'Never'];
 
-function validatePodSpec(problems: FieldError[], value: unknown, path: string, owner: 'Pod' | 'Deployment'): PodSpec {
+function validatePodSpec(problems: FieldError[], value: unknown, path: string, owner: 'Pod' | WorkloadKind): PodSpec {
   const spec: PodSpec = { containers: [] };
   if (value === undefined) return spec;
   const input = readObject(problems, value, path);
@@ -301,12 +354,12 @@ function validatePodSpec(problems: FieldError[], value: unknown, path: string, o
 
   const restartPath = at(path, 'restartPolicy');
   spec.restartPolicy = readEnum(problems, get(input, 'restartPolicy'), restartPath, RESTART_POLICIES) ?? 'Always';
-  if (owner === 'Deployment' && spec.restartPolicy !== 'Always') {
+  if (owner !== 'Pod' && spec.restartPolicy !== 'Always') {
     problems.push({
       field: restartPath,
       message:
-        `must be Always in a Deployment, got "${spec.restartPolicy}": ` +
-        'a Deployment keeps its pods running; use a Pod for work that finishes',
+        `must be Always in a ${owner}, got "${spec.restartPolicy}": ` +
+        `a ${owner} keeps its pods running; use a Pod for work that finishes`,
     });
   }
 
@@ -687,8 +740,9 @@ function validateResourceList(
 
 // ---- Deployment
 
-const DEPLOYMENT_SPEC_FIELDS = ['replicas', 'selector', 'template', 'strategy'];
-const DEPLOYMENT_SPEC_UNSUPPORTED = ['minReadySeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'paused'];
+/** Spec fields of every workload that rolls out revisions (validateRolloutSpec reads them). */
+const ROLLOUT_SPEC_FIELDS = ['minReadySeconds', 'progressDeadlineSeconds', 'paused', 'revisionHistoryLimit'];
+const DEPLOYMENT_SPEC_FIELDS = ['replicas', 'selector', 'template', 'strategy', ...ROLLOUT_SPEC_FIELDS];
 
 function validateDeployment(problems: FieldError[], root: Fields): Deployment {
   const metadata = validateMetadata(problems, get(root, 'metadata'), 'Deployment');
@@ -697,19 +751,22 @@ function validateDeployment(problems: FieldError[], root: Fields): Deployment {
     const placeholder: DeploymentSpec = { template: { spec: { containers: [] } } };
     return { apiVersion: 'apps/v1', kind: 'Deployment', metadata, spec: placeholder };
   }
-  checkFields(problems, input, 'spec', DEPLOYMENT_SPEC_FIELDS, [], DEPLOYMENT_SPEC_UNSUPPORTED);
+  checkFields(problems, input, 'spec', DEPLOYMENT_SPEC_FIELDS);
 
   const replicas = readInteger(problems, get(input, 'replicas'), 'spec.replicas', 0) ?? DEFAULT_REPLICAS;
   const templateInput = required(problems, input, 'template', 'spec', 'with metadata.labels and a pod spec');
   const template = validateTemplate(problems, templateInput);
   const checkedSelector = validateSelectorObject(problems, get(input, 'selector'), 'spec.selector');
   const selector = defaultSelector(problems, checkedSelector, template, metadata.name);
-  const strategy = validateStrategy(problems, get(input, 'strategy'), 'spec.strategy');
-  const spec: DeploymentSpec = { replicas, selector, template, strategy };
+  const strategy = validateStrategy(problems, get(input, 'strategy'), 'spec.strategy', DEPLOYMENT_STRATEGY, replicas);
+  const spec: DeploymentSpec = { replicas, selector, template, strategy, ...validateRolloutSpec(problems, input, 'spec') };
   return { apiVersion: 'apps/v1', kind: 'Deployment', metadata, spec };
 }
 
-function validateTemplate(problems: FieldError[], value: unknown): PodTemplate {
+/** Kinds whose pods come from a template and keep running. */
+type WorkloadKind = 'Deployment' | 'DaemonSet';
+
+function validateTemplate(problems: FieldError[], value: unknown, owner: WorkloadKind = 'Deployment'): PodTemplate {
   const path = 'spec.template';
   const input = readObject(problems, value, path);
   if (input === undefined) return { spec: { containers: [] } };
@@ -725,7 +782,7 @@ function validateTemplate(problems: FieldError[], value: unknown): PodTemplate {
     if (annotations !== undefined) templateMetadata.annotations = annotations;
   }
   const specInput = required(problems, input, 'spec', path, 'with at least one container');
-  const spec = validatePodSpec(problems, specInput, at(path, 'spec'), 'Deployment');
+  const spec = validatePodSpec(problems, specInput, at(path, 'spec'), owner);
   return { metadata: templateMetadata, spec };
 }
 
@@ -786,6 +843,7 @@ function defaultSelector(
   checked: CheckedSelector | undefined,
   template: PodTemplate,
   name: string,
+  owner: WorkloadKind = 'Deployment',
 ): LabelSelectorObject {
   const templateLabels = template.metadata?.labels ?? {};
   if (checked === undefined) {
@@ -807,53 +865,268 @@ function defaultSelector(
       field: 'spec.selector',
       message:
         `"${selector.toString()}" does not match the template's labels ${JSON.stringify(templateLabels)}: ` +
-        'the Deployment would not recognise its own pods',
+        `the ${owner} would not recognise its own pods`,
     });
   }
   return object;
 }
 
-const STRATEGY_TYPES = ['RollingUpdate', 'Recreate'] as const;
+// ---- Rollout: a workload's strategy (Deployment spec.strategy, DaemonSet spec.updateStrategy)
+// ---- and the spec fields that pace it.
 
-function validateStrategy(problems: FieldError[], value: unknown, path: string): DeploymentStrategy {
+/** What one workload kind's strategy accepts, and its defaults. */
+export interface StrategyRules<T extends string> {
+  /** The types, the first being the default; only RollingUpdate takes rollingUpdate and waves. */
+  types: readonly T[];
+  defaultMaxSurge: IntOrPercent;
+  defaultMaxUnavailable: IntOrPercent;
+}
+
+export const DEPLOYMENT_STRATEGY: StrategyRules<'RollingUpdate' | 'Recreate'> = {
+  types: ['RollingUpdate', 'Recreate'],
+  defaultMaxSurge: DEFAULT_MAX_SURGE,
+  defaultMaxUnavailable: DEFAULT_MAX_UNAVAILABLE,
+};
+
+/** Kubernetes' DaemonSet defaults: one device at a time, no surge (two pods rarely fit a device). */
+export const DAEMONSET_STRATEGY: StrategyRules<'RollingUpdate' | 'OnDelete'> = {
+  types: ['RollingUpdate', 'OnDelete'],
+  defaultMaxSurge: 0,
+  defaultMaxUnavailable: 1,
+};
+
+export type CheckedStrategy<T extends string> = StagedRolloutParams & { type: T; rollingUpdate?: RollingUpdateParams };
+
+const STRATEGY_FIELDS = ['type', 'rollingUpdate', 'waves', 'failureThreshold', 'rollbackOnFailure'];
+/** Fields that only a rolling update has a use for. */
+const ROLLING_ONLY_FIELDS = ['rollingUpdate', 'waves'];
+
+/**
+ * A workload's strategy, defaulted: RollingUpdate with the kind's maxSurge and maxUnavailable
+ * unless given. `replicas`, when the kind has them, lets counts and shares of waves be
+ * compared and the last wave be checked against it; a DaemonSet's size is its devices', known
+ * only later, so its last wave must be "100%".
+ */
+function validateStrategy<T extends string>(
+  problems: FieldError[],
+  value: unknown,
+  path: string,
+  rules: StrategyRules<T>,
+  replicas?: number,
+): CheckedStrategy<T> {
   const input = optionalObject(problems, value, path) ?? {};
-  checkFields(problems, input, path, ['type', 'rollingUpdate']);
-  const type = readEnum(problems, get(input, 'type'), at(path, 'type'), STRATEGY_TYPES) ?? 'RollingUpdate';
-  const rollingUpdatePath = at(path, 'rollingUpdate');
-  const rollingUpdate = optionalObject(problems, get(input, 'rollingUpdate'), rollingUpdatePath);
-  if (type === 'Recreate') {
-    if (rollingUpdate !== undefined) {
-      problems.push({ field: rollingUpdatePath, message: 'must be absent when the strategy type is Recreate' });
+  checkFields(problems, input, path, STRATEGY_FIELDS);
+  const type = readEnum(problems, get(input, 'type'), at(path, 'type'), rules.types) ?? (rules.types[0] as T);
+  const strategy: CheckedStrategy<T> = { type };
+  if (type !== 'RollingUpdate') {
+    for (const field of ROLLING_ONLY_FIELDS) {
+      if (get(input, field) !== undefined) problems.push({ field: at(path, field), message: `must be absent when the strategy type is ${type}: only RollingUpdate uses it` });
     }
-    return { type };
+  } else {
+    strategy.rollingUpdate = validateRollingUpdate(problems, get(input, 'rollingUpdate'), at(path, 'rollingUpdate'), rules);
+    const waves = validateWaves(problems, get(input, 'waves'), at(path, 'waves'), replicas);
+    if (waves !== undefined) strategy.waves = waves;
   }
-  let maxSurge = DEFAULT_MAX_SURGE;
-  let maxUnavailable = DEFAULT_MAX_UNAVAILABLE;
-  if (rollingUpdate !== undefined) {
-    checkFields(problems, rollingUpdate, rollingUpdatePath, ['maxSurge', 'maxUnavailable']);
-    const read = (key: string): number | undefined =>
-      readPodCount(problems, get(rollingUpdate, key), at(rollingUpdatePath, key));
-    maxSurge = read('maxSurge') ?? maxSurge;
-    maxUnavailable = read('maxUnavailable') ?? maxUnavailable;
+  const thresholdPath = at(path, 'failureThreshold');
+  const failureThreshold = readIntOrPercent(problems, get(input, 'failureThreshold'), thresholdPath, {
+    minCount: 0,
+    percent: (p) => p >= 0 && p <= 100,
+    expected: 'a number of failed pods (0 or more), or a share of the updated pods from "0%" to "100%"',
+  });
+  if (failureThreshold !== undefined) strategy.failureThreshold = failureThreshold;
+  const rollbackPath = at(path, 'rollbackOnFailure');
+  const rollbackOnFailure = readBoolean(problems, get(input, 'rollbackOnFailure'), rollbackPath);
+  if (rollbackOnFailure !== undefined) strategy.rollbackOnFailure = rollbackOnFailure;
+  if (rollbackOnFailure === true && get(input, 'failureThreshold') === undefined) {
+    problems.push({ field: rollbackPath, message: `needs ${thresholdPath}: without a threshold a rollout never stops, so it never rolls back` });
   }
-  if (maxSurge === 0 && maxUnavailable === 0) {
+  return strategy;
+}
+
+function validateRollingUpdate<T extends string>(problems: FieldError[], value: unknown, path: string, rules: StrategyRules<T>): RollingUpdateParams {
+  const input = optionalObject(problems, value, path) ?? {};
+  checkFields(problems, input, path, ['maxSurge', 'maxUnavailable']);
+  const maxSurge = readIntOrPercent(problems, get(input, 'maxSurge'), at(path, 'maxSurge'), {
+    minCount: 0,
+    percent: (p) => p >= 0,
+    expected: 'a number of pods (0 or more) or a percentage such as "25%"',
+  });
+  const maxUnavailable = readIntOrPercent(problems, get(input, 'maxUnavailable'), at(path, 'maxUnavailable'), {
+    minCount: 0,
+    percent: (p) => p >= 0 && p <= 100,
+    expected: 'a number of pods (0 or more) or a percentage from "0%" to "100%"',
+  });
+  const given = (field: string) => get(input, field) !== undefined;
+  const params: RollingUpdateParams = {
+    maxSurge: maxSurge ?? rules.defaultMaxSurge,
+    maxUnavailable: maxUnavailable ?? rules.defaultMaxUnavailable,
+  };
+  const isZero = (v: IntOrPercent | undefined) => v === 0 || (typeof v === 'string' && parsePercent(v) === 0);
+  const bothKnown = (maxSurge !== undefined || !given('maxSurge')) && (maxUnavailable !== undefined || !given('maxUnavailable'));
+  if (bothKnown && isZero(params.maxSurge) && isZero(params.maxUnavailable)) {
     problems.push({
-      field: rollingUpdatePath,
+      field: path,
       message: 'maxSurge and maxUnavailable must not both be 0: the rollout could never replace a pod',
     });
   }
-  return { type, rollingUpdate: { maxSurge, maxUnavailable } };
+  return params;
 }
 
-function readPodCount(problems: FieldError[], value: unknown, path: string): number | undefined {
-  if (typeof value === 'string' && value.endsWith('%')) {
-    problems.push({
-      field: path,
-      message: `must be a number of pods (0 or more); percentages such as "${value}" are not supported`,
-    });
-    return undefined;
+const WAVE_SIZE_EXPECTED = 'a number of pods (1 or more), or a share of the pods above "0%" up to "100%"';
+
+function validateWaves(problems: FieldError[], value: unknown, path: string, replicas: number | undefined): RolloutWave[] | undefined {
+  const list = optionalList(problems, value, path);
+  if (list === undefined) return undefined;
+  if (list.length === 0) {
+    problems.push({ field: path, message: 'must list at least one wave; leave waves out to update in one go' });
+    return [];
   }
-  return readInteger(problems, value, path, 0);
+  const waves: RolloutWave[] = [];
+  /** The size of the wave before, as given and as read; undefined when it had a problem. */
+  let before: { size: IntOrPercent; path: string } | undefined;
+  list.forEach((item, index) => {
+    const itemPath = `${path}[${index}]`;
+    const wave = readObject(problems, item, itemPath);
+    if (wave === undefined) {
+      before = undefined;
+      return;
+    }
+    checkFields(problems, wave, itemPath, ['size', 'pause']);
+    const sizePath = at(itemPath, 'size');
+    const size = readIntOrPercent(problems, required(problems, wave, 'size', itemPath, `as ${WAVE_SIZE_EXPECTED}`), sizePath, {
+      minCount: 1,
+      percent: (p) => p > 0 && p <= 100,
+      expected: WAVE_SIZE_EXPECTED,
+    });
+    const checked: RolloutWave = { size: size ?? '100%' };
+    const pause = validateWavePause(problems, get(wave, 'pause'), at(itemPath, 'pause'));
+    if (pause !== undefined) checked.pause = pause;
+    waves.push(checked);
+    if (size === undefined) {
+      before = undefined;
+      return;
+    }
+    if (before !== undefined) {
+      const previous = comparableSize(before.size, replicas);
+      const now = comparableSize(size, replicas);
+      if (previous !== undefined && now !== undefined && previous.unit === now.unit && now.value < previous.value) {
+        problems.push({
+          field: sizePath,
+          message: `must not be smaller than the wave before it (${before.path} is ${JSON.stringify(before.size)}): sizes are cumulative, each counts the pods of every wave up to it`,
+        });
+      }
+    }
+    before = { size, path: sizePath };
+    if (index === list.length - 1) checkLastWave(problems, size, sizePath, replicas);
+  });
+  return waves;
+}
+
+/** A size as something another can be compared with: shares with shares, counts with counts (or both as counts when replicas are known). */
+function comparableSize(size: IntOrPercent, replicas: number | undefined): { unit: 'count' | 'percent'; value: number } | undefined {
+  if (typeof size === 'number') return { unit: 'count', value: size };
+  const percent = parsePercent(size);
+  if (percent === undefined) return undefined;
+  if (replicas === undefined) return { unit: 'percent', value: percent };
+  return { unit: 'count', value: Math.ceil((percent * replicas) / 100) };
+}
+
+function checkLastWave(problems: FieldError[], size: IntOrPercent, path: string, replicas: number | undefined): void {
+  if (typeof size === 'string' && parsePercent(size) === 100) return;
+  if (typeof size === 'number' && replicas !== undefined && size >= replicas) return;
+  const orCount = replicas === undefined ? '' : ` (or a count of at least spec.replicas, ${replicas})`;
+  problems.push({
+    field: path,
+    message: `the last wave must be "100%"${orCount}, got ${JSON.stringify(size)}: the last wave is the one that updates every pod`,
+  });
+}
+
+function validateWavePause(problems: FieldError[], value: unknown, path: string): RolloutWave['pause'] {
+  const input = optionalObject(problems, value, path);
+  if (input === undefined) return undefined;
+  checkFields(problems, input, path, ['seconds']);
+  const seconds = readInteger(problems, get(input, 'seconds'), at(path, 'seconds'), 0);
+  return seconds === undefined ? {} : { seconds };
+}
+
+const ROLLOUT_LIMITS = { minReadySeconds: 0, progressDeadlineSeconds: 1, revisionHistoryLimit: 0 } as const;
+
+/** The spec fields every rolling workload has (see ROLLOUT_SPEC_FIELDS); only those given are returned. */
+function validateRolloutSpec(problems: FieldError[], input: Fields, path: string): WorkloadRolloutSpec {
+  const spec: WorkloadRolloutSpec = {};
+  for (const [field, min] of Object.entries(ROLLOUT_LIMITS) as [keyof typeof ROLLOUT_LIMITS, number][]) {
+    const read = readInteger(problems, get(input, field), at(path, field), min);
+    if (read !== undefined) spec[field] = read;
+  }
+  const paused = readBoolean(problems, get(input, 'paused'), at(path, 'paused'));
+  if (paused !== undefined) spec.paused = paused;
+  // As Kubernetes: a pod must have a chance to count as available before it counts as failed.
+  if (spec.progressDeadlineSeconds !== undefined && spec.progressDeadlineSeconds <= (spec.minReadySeconds ?? 0)) {
+    problems.push({
+      field: at(path, 'progressDeadlineSeconds'),
+      message: `must be greater than ${at(path, 'minReadySeconds')} (${spec.minReadySeconds ?? 0}), got ${spec.progressDeadlineSeconds}`,
+    });
+  }
+  return spec;
+}
+
+/** `"25%"` → 25, `"0.5%"` → 0.5; anything else undefined. */
+function parsePercent(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)%$/.exec(text);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+/** A count (a whole number, at least `minCount`) or a share (`"25%"`, a range `percent` accepts). */
+function readIntOrPercent(
+  problems: FieldError[],
+  value: unknown,
+  path: string,
+  rule: { minCount: number; percent: (share: number) => boolean; expected: string },
+): IntOrPercent | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= rule.minCount) return value;
+  if (typeof value === 'string') {
+    const percent = parsePercent(value);
+    if (percent !== undefined && rule.percent(percent)) return value;
+  }
+  problems.push({ field: path, message: `must be ${rule.expected}, got ${describeValue(value)}` });
+  return undefined;
+}
+
+// ---- DaemonSet
+
+const DAEMONSET_SPEC_FIELDS = ['selector', 'template', 'updateStrategy', ...ROLLOUT_SPEC_FIELDS];
+/** Kubernetes' DaemonSet field that has been gone since extensions/v1beta1. */
+const DAEMONSET_SPEC_UNSUPPORTED = ['templateGeneration'];
+
+/**
+ * A DaemonSet: a template, the selector that recognises its pods (defaulted and checked as a
+ * Deployment's), its update strategy, and the rollout fields. Its template picks devices with
+ * `nodeSelector` and `deviceSelector`; `nodeName` would pin every pod to one device, so it is
+ * refused.
+ */
+function validateDaemonSet(problems: FieldError[], root: Fields): DaemonSet {
+  const metadata = validateMetadata(problems, get(root, 'metadata'), 'DaemonSet');
+  const input = readObject(problems, required(problems, root, 'spec', '', 'with a template'), 'spec');
+  if (input === undefined) {
+    const placeholder: DaemonSetSpec = { template: { spec: { containers: [] } } };
+    return { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata, spec: placeholder };
+  }
+  checkFields(problems, input, 'spec', DAEMONSET_SPEC_FIELDS, [], DAEMONSET_SPEC_UNSUPPORTED);
+
+  const templateInput = required(problems, input, 'template', 'spec', 'with metadata.labels and a pod spec');
+  const template = validateTemplate(problems, templateInput, 'DaemonSet');
+  if (template.spec.nodeName !== undefined) {
+    problems.push({
+      field: 'spec.template.spec.nodeName',
+      message: 'must be absent in a DaemonSet: it runs a pod on every device its nodeSelector and deviceSelector match',
+    });
+  }
+  const checkedSelector = validateSelectorObject(problems, get(input, 'selector'), 'spec.selector');
+  const selector = defaultSelector(problems, checkedSelector, template, metadata.name, 'DaemonSet');
+  const updateStrategy = validateStrategy(problems, get(input, 'updateStrategy'), 'spec.updateStrategy', DAEMONSET_STRATEGY);
+  const spec: DaemonSetSpec = { selector, template, updateStrategy, ...validateRolloutSpec(problems, input, 'spec') };
+  return { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata, spec };
 }
 
 // ---- Secret

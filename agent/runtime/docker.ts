@@ -12,11 +12,13 @@
  * remembers inspects while it follows engine events (see InspectMemo), and a list inspects
  * only the containers that are new or changed.
  */
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import Docker from 'dockerode';
 import { FlotillaError } from '../../shared/errors.js';
+import { CpuSamples, workingSetBytes, type EngineStatsSample } from './container-stats.js';
 import { parseEngineEndpoint } from './endpoint.js';
+import { LogFrameDemuxer } from './log-frames.js';
 import {
   assertOwnDevice,
   LABEL_DEVICE,
@@ -24,6 +26,8 @@ import {
   type ContainerRecord,
   type ContainerRuntime,
   type ContainerState,
+  type ContainerStats,
+  type LogOptions,
   type PullPolicy,
   type RuntimeEvent,
   type RuntimeFactory,
@@ -49,6 +53,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
   private readonly openStreams = new Set<() => void>();
   private readonly memo = new InspectMemo();
+  private readonly cpuSamples = new CpuSamples();
 
   constructor(options: RuntimeOptions) {
     this.device = options.device;
@@ -186,8 +191,68 @@ export class DockerRuntime implements ContainerRuntime {
     return stop;
   }
 
+  /**
+   * One stats sample of each running container of this device, asked for together. A
+   * container that stops between the list and its sample is left out.
+   */
+  async stats(): Promise<ContainerStats[]> {
+    const summaries = await this.call('listing running containers', () =>
+      this.docker.listContainers({ filters: { label: [this.deviceFilter()], status: ['running'] } }),
+    );
+    this.cpuSamples.retainOnly(new Set(summaries.map((summary) => summary.Id)));
+    const sampled = await Promise.all(
+      summaries.map(async (summary): Promise<ContainerStats | undefined> => {
+        const [record, sample] = await Promise.all([
+          this.recordOfListed(summary),
+          this.call(`reading the stats of container ${summary.Id}`, () => this.docker.getContainer(summary.Id).stats({ stream: false }), [404]),
+        ]);
+        if (record === undefined || sample === undefined) return undefined;
+        const engineSample = sample as EngineStatsSample;
+        return {
+          id: summary.Id,
+          labels: record.labels,
+          cpuMillis: this.cpuSamples.cpuMillis(summary.Id, engineSample, Date.now(), record.startedAt),
+          memoryBytes: workingSetBytes(engineSample),
+        };
+      }),
+    );
+    return sampled.filter((stats): stats is ContainerStats => stats !== undefined);
+  }
+
   async close(): Promise<void> {
     for (const stop of [...this.openStreams]) stop();
+  }
+
+  async logs(id: string, options: LogOptions): Promise<Readable> {
+    const info = await this.ownedContainer(id);
+    if (info === undefined) throw this.missing(id);
+    const query = {
+      stdout: true,
+      stderr: true,
+      follow: options.follow,
+      timestamps: options.timestamps,
+      ...(options.tailLines === undefined ? {} : { tail: options.tailLines }),
+      // The engine takes a point in time; the device's own clock is the one its log was stamped with.
+      ...(options.sinceSeconds === undefined ? {} : { since: Math.floor(Date.now() / 1000) - options.sinceSeconds }),
+    };
+    const stream = await this.call(`reading the log of container ${id}`, () => this.logStream(info.Id, query));
+    // Only a container with a TTY sends its log unframed; the agent makes none, but a person may.
+    if (info.Config?.Tty === true) return stream;
+    // Destroying the demuxer (the reader is done) closes the engine's connection too.
+    return pipeline(stream, new LogFrameDemuxer(), () => undefined);
+  }
+
+  /**
+   * The log as a stream, followed or not: dockerode reads a log that is not followed whole
+   * into memory first, and a container's log can be far larger than a device's memory.
+   */
+  private logStream(id: string, query: Record<string, unknown>): Promise<Readable> {
+    return new Promise((resolve, reject) => {
+      this.docker.modem.dial(
+        { path: `/containers/${encodeURIComponent(id)}/logs?`, method: 'GET', isStream: true, statusCodes: { 200: true, 404: 'no such container', 500: 'server error' }, options: query },
+        (error, result) => (error ? reject(error) : resolve(result as Readable)),
+      );
+    });
   }
 
   private deviceFilter(): string {

@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { arch as hostArch } from 'node:os';
+import { Readable } from 'node:stream';
 import { FlotillaError } from '../../shared/errors.js';
 import type { HeartbeatMessage } from '../../shared/proto/codec.js';
 import type { HeartbeatSource } from '../heartbeat.js';
@@ -20,6 +21,8 @@ import {
   type ContainerCreateSpec,
   type ContainerRecord,
   type ContainerRuntime,
+  type ContainerStats,
+  type LogOptions,
   type PullPolicy,
   type RuntimeEvent,
   type RuntimeInfo,
@@ -28,6 +31,11 @@ import {
 export const HOLLOW_RUNTIME_NAME = 'hollow';
 export const HOLLOW_ENGINE_VERSION = '1.0.0';
 export const DEFAULT_START_DELAY_MS = 200;
+
+/** Lines a hollow container has written when its log is first read, one a second from its start. */
+export const HOLLOW_LOG_LINES = 5;
+/** How often a followed hollow container writes another line. */
+const HOLLOW_LOG_EVERY_MS = 1_000;
 
 /** Exit code of a process ended by SIGKILL (128 + 9), as the engines report it. */
 const KILLED_EXIT_CODE = 137;
@@ -255,6 +263,56 @@ export class HollowRuntime implements ContainerRuntime {
     for (const stop of [...this.#openStreams]) stop();
   }
 
+  /**
+   * Simulated figures of this device's running containers: each a resting CPU and memory of
+   * its own (drawn from its id, so it keeps them), give or take a tenth from sample to sample.
+   */
+  async stats(): Promise<ContainerStats[]> {
+    const running = (await this.list()).filter((record) => record.state === 'running');
+    return running.map((record) => {
+      const own = seededRandom(record.id);
+      const wobble = 0.9 + this.#random() * 0.2;
+      return {
+        id: record.id,
+        labels: record.labels,
+        cpuMillis: Math.round((5 + own() * 75) * wobble),
+        memoryBytes: Math.round((16 + own() * 80) * MIB * wobble),
+      };
+    });
+  }
+
+  /**
+   * No process writes anything, so the log is made up: HOLLOW_LOG_LINES lines, one a second up
+   * to the moment it is read, and under follow one more a second while it runs. Enough for
+   * `flotilla logs` against a simulated fleet to exercise the whole path, tail and since included.
+   */
+  async logs(id: string, options: LogOptions): Promise<Readable> {
+    const container = this.#owned(id);
+    if (container === undefined) throw this.#missing(id);
+    const record = container.record;
+    const line = (n: number, at: number): string =>
+      `${options.timestamps ? `${new Date(at).toISOString()} ` : ''}hollow container ${record.name}: simulated line ${n}\n`;
+    const now = Date.now();
+    const after = options.sinceSeconds === undefined ? -Infinity : now - options.sinceSeconds * 1000;
+    let written = Array.from({ length: HOLLOW_LOG_LINES }, (_, i) => ({ n: i + 1, at: now - (HOLLOW_LOG_LINES - 1 - i) * 1000 })).filter((l) => l.at > after);
+    if (options.tailLines !== undefined) written = options.tailLines === 0 ? [] : written.slice(-options.tailLines);
+    const text = written.map((l) => line(l.n, l.at)).join('');
+    if (!options.follow) return Readable.from([Buffer.from(text)], { objectMode: false });
+    const stream = new Readable({ read() {} });
+    if (text) stream.push(text);
+    let next = HOLLOW_LOG_LINES + 1;
+    const timer = setInterval(() => {
+      if (record.state !== 'running') {
+        clearInterval(timer);
+        stream.push(null);
+        return;
+      }
+      stream.push(line(next++, Date.now()));
+    }, HOLLOW_LOG_EVERY_MS);
+    stream.on('close', () => clearInterval(timer));
+    return stream;
+  }
+
   async #startAfterDelay(container: HollowContainer): Promise<void> {
     await sleep(this.#startDelayMs + Math.round(this.#startJitterMs * this.#random()));
     // Removed while it was starting: the engine answers as it would for any missing container.
@@ -317,6 +375,8 @@ export class HollowHeartbeat implements HeartbeatSource {
   #diskUsedBytes: number;
   /** Slow noise in [-1, 1]: each beat keeps most of the last value. */
   #drift = 0;
+  /** Network traffic: a resting rate each way, more per running pod, counted since boot. */
+  readonly #network: { rxPerSecond: number; txPerSecond: number; perPod: number; rxBytes: number; txBytes: number; atMs: number };
 
   constructor(options: HollowHeartbeatOptions) {
     const random = seededRandom(options.seed);
@@ -332,6 +392,19 @@ export class HollowHeartbeat implements HeartbeatSource {
     this.#diskUsedBytes = this.#diskTotalBytes * (0.2 + random() * 0.4);
     // Devices in a fleet were booted at different times: up to 30 days ago.
     this.#bootedAtMs = this.#now() - Math.round(random() * 30 * 86_400_000);
+    // Drawn from a sequence of its own, so the other figures are those of a device without it.
+    const network = seededRandom(`${String(options.seed)}/network`);
+    const rxPerSecond = (2 + network() * 60) * 1024;
+    const txPerSecond = rxPerSecond * (0.1 + network() * 0.4);
+    const uptimeSeconds = (this.#now() - this.#bootedAtMs) / 1000;
+    this.#network = {
+      rxPerSecond,
+      txPerSecond,
+      perPod: (1 + network() * 20) * 1024,
+      rxBytes: Math.round(rxPerSecond * uptimeSeconds),
+      txBytes: Math.round(txPerSecond * uptimeSeconds),
+      atMs: this.#now(),
+    };
   }
 
   async sample(runningPods: number, bdSeq: number): Promise<HeartbeatMessage> {
@@ -344,6 +417,13 @@ export class HollowHeartbeat implements HeartbeatSource {
     // Logs and images grow the disk slowly; it never fills in a benchmark's lifetime.
     this.#diskUsedBytes = Math.min(this.#diskTotalBytes * 0.95, this.#diskUsedBytes + this.#random() * MIB);
     const now = this.#now();
+    const network = this.#network;
+    const rxRate = (network.rxPerSecond + runningPods * network.perPod) * (1 + this.#drift * 0.2);
+    const txRate = (network.txPerSecond + runningPods * network.perPod * 0.5) * (1 + this.#drift * 0.2);
+    const elapsedSeconds = Math.max(0, (now - network.atMs) / 1000);
+    network.rxBytes += Math.round(rxRate * elapsedSeconds);
+    network.txBytes += Math.round(txRate * elapsedSeconds);
+    network.atMs = now;
     return {
       cpuPercent: round1(cpuPercent),
       memoryUsedBytes: Math.round(memoryUsedBytes),
@@ -355,6 +435,10 @@ export class HollowHeartbeat implements HeartbeatSource {
       runningPods,
       bdSeq,
       sentAtMs: now,
+      networkRxBytes: network.rxBytes,
+      networkTxBytes: network.txBytes,
+      networkRxBytesPerSecond: Math.round(rxRate),
+      networkTxBytesPerSecond: Math.round(txRate),
     };
   }
 }

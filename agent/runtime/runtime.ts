@@ -5,6 +5,7 @@
  * An adapter only ever touches containers that carry the label `io.flotilla.device` with its
  * own device name: several agents can share one engine without seeing each other's work.
  */
+import type { Readable } from 'node:stream';
 import { FlotillaError } from '../../shared/errors.js';
 
 export const LABEL_DEVICE = 'io.flotilla.device';
@@ -91,6 +92,18 @@ export interface RuntimeEvent {
   labels: Record<string, string>;
 }
 
+/** What to read of a container's log, as Kubernetes' log options say it. */
+export interface LogOptions {
+  /** Lines from the end; undefined for the whole log. */
+  tailLines?: number;
+  /** Only what was written in the last this many seconds; undefined for no limit. */
+  sinceSeconds?: number;
+  /** Keep the stream open for what the container writes next, until it stops or the stream is destroyed. */
+  follow: boolean;
+  /** Each line starts with the engine's RFC 3339 timestamp. */
+  timestamps: boolean;
+}
+
 export interface ContainerRuntime {
   readonly name: string;
   info(): Promise<RuntimeInfo>;
@@ -109,6 +122,27 @@ export interface ContainerRuntime {
   /** Follows engine events for this device's containers until the returned function is called. */
   events(onEvent: (event: RuntimeEvent) => void, onError: (error: Error) => void): Promise<() => void>;
   close(): Promise<void>;
+  /**
+   * The output of one of this device's containers, stdout and stderr interleaved as written,
+   * as a byte stream; destroying it ends a follow. Optional, so a test double need not have
+   * it: a runtime without it answers `flotilla logs` with an error saying so.
+   */
+  logs?(id: string, options: LogOptions): Promise<Readable>;
+  /**
+   * CPU and memory of this device's running containers, from one sample of the engine's
+   * stats each. Optional: a runtime without it reports no per-pod figures.
+   */
+  stats?(): Promise<ContainerStats[]>;
+}
+
+/** One running container's use of the device. */
+export interface ContainerStats {
+  id: string;
+  labels: Record<string, string>;
+  /** Millicores, averaged since the adapter's previous sample of the container (or since it started). */
+  cpuMillis: number;
+  /** Working set: memory in use less the page cache the kernel can take back, as kubelet counts it. */
+  memoryBytes: number;
 }
 
 export interface RuntimeOptions {

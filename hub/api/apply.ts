@@ -14,7 +14,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { FlotillaError, hasCode, isFlotillaError } from '../../shared/errors.js';
 import type { FieldError } from '../../shared/errors.js';
 import { KINDS } from '../../shared/objects.js';
-import type { AnyObject, Deployment, Device, Kind, ObjectMeta, Pod, Secret } from '../../shared/objects.js';
+import type { AnyObject, DaemonSet, Deployment, Device, DeviceSpec, Kind, ObjectMeta, Pod, Secret } from '../../shared/objects.js';
 import { validateManifest } from '../../shared/validation.js';
 import type { Store } from '../store/store.js';
 import { objectName } from './resources.js';
@@ -136,9 +136,10 @@ function creationOf(object: AnyObject): AnyObject {
   if (annotations && object.kind !== 'Device') metadata.annotations = annotations;
   const created = { apiVersion: object.apiVersion, kind: object.kind, metadata } as AnyObject;
   if (object.kind === 'Device') {
-    if (object.spec?.unschedulable !== undefined) (created as Device).spec = { unschedulable: object.spec.unschedulable };
-  } else if (object.kind === 'Pod' || object.kind === 'Deployment') {
-    (created as Pod | Deployment).spec = structuredClone(object.spec) as never;
+    const spec = deviceSpecOf(object);
+    if (spec !== undefined) (created as Device).spec = spec;
+  } else if (object.kind === 'Pod' || object.kind === 'Deployment' || object.kind === 'DaemonSet') {
+    (created as Pod | Deployment | DaemonSet).spec = structuredClone(object.spec) as never;
   } else if (object.kind === 'Secret') {
     const secret = created as Secret;
     if (object.type !== undefined) secret.type = object.type;
@@ -176,16 +177,32 @@ function deploymentUpdate(manifest: Deployment, stored: Deployment): Deployment 
   return { ...updated, spec: structuredClone(manifest.spec) };
 }
 
+function daemonSetUpdate(manifest: DaemonSet, stored: DaemonSet): DaemonSet {
+  const updated = withMetadata(stored, manifest.metadata.labels, manifest.metadata.annotations, stored.metadata.resourceVersion);
+  return { ...updated, spec: structuredClone(manifest.spec) };
+}
+
 /**
- * A Device is the agent's: only its labels (when the manifest has any) and whether it is
- * cordoned are set by apply, so a manifest that only cordons keeps the announced labels.
+ * A Device is the agent's: only its labels (when the manifest has any), whether it is cordoned
+ * and its taints (when the manifest has them; `taints: []` removes them) are set by apply, so
+ * a manifest that only cordons keeps the announced labels and the taints.
  */
 function deviceUpdate(manifest: Device, stored: Device): Device {
   const labels = manifest.metadata.labels ?? stored.metadata.labels;
   const updated = withMetadata(stored, labels, stored.metadata.annotations, stored.metadata.resourceVersion);
-  const unschedulable = manifest.spec?.unschedulable;
-  if (unschedulable === undefined) return updated;
-  return { ...updated, spec: { ...stored.spec, unschedulable } };
+  const given = deviceSpecOf(manifest);
+  if (given === undefined) return updated;
+  const spec = { ...stored.spec, ...given };
+  if (spec.taints?.length === 0) delete spec.taints;
+  return { ...updated, spec };
+}
+
+/** The parts of a Device's spec that apply sets: its cordon and its taints, as far as given. */
+function deviceSpecOf(device: Device): DeviceSpec | undefined {
+  const spec: DeviceSpec = {};
+  if (device.spec?.unschedulable !== undefined) spec.unschedulable = device.spec.unschedulable;
+  if (device.spec?.taints !== undefined) spec.taints = structuredClone(device.spec.taints);
+  return Object.keys(spec).length === 0 ? undefined : spec;
 }
 
 /** See the module comment: an empty value keeps what the key holds. */
@@ -219,6 +236,9 @@ export function planApply(manifest: AnyObject, stored: AnyObject | undefined): A
       break;
     case 'Deployment':
       next = deploymentUpdate(manifest, stored as Deployment);
+      break;
+    case 'DaemonSet':
+      next = daemonSetUpdate(manifest, stored as DaemonSet);
       break;
     case 'Device':
       next = deviceUpdate(manifest, stored as Device);

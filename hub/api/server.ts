@@ -7,6 +7,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import type { Logger } from 'pino';
 import type { CertificateAuthority } from '../auth/authority.js';
 import type { EventSink } from '../controllers/events.js';
+import type { PodUsageLookup } from '../dispatch/pod-usage.js';
 import type { Store } from '../store/store.js';
 import { installAuthentication, type Authenticate } from './auth.js';
 import type { DeviceLiveStatus } from './device-live.js';
@@ -16,7 +17,14 @@ import { registerDeleteRoutes } from './routes/delete.js';
 import { registerCredentialRoutes } from './routes/credentials.js';
 import { registerDeviceRoutes } from './routes/devices.js';
 import { registerEnrolRoutes } from './routes/enroll.js';
+import { registerLogRoutes } from './routes/logs.js';
+import type { DeviceLogSource } from '../dispatch/device-requests.js';
+import { registerInfoRoute, type InfoSource } from './routes/info.js';
+import { registerMetricsRoute } from './routes/metrics.js';
+import type { HubMetrics } from './metrics.js';
+import { registerPodMetricsRoutes } from './routes/pod-metrics.js';
 import { registerReadRoutes } from './routes/read.js';
+import { registerRolloutRoutes } from './routes/rollout.js';
 
 export interface ApiContext {
   store: Store;
@@ -24,6 +32,14 @@ export interface ApiContext {
   deviceLive(name: string): DeviceLiveStatus | undefined;
   /** Counters for `GET /api/v1/stats`: what the hub received, dropped and ignored. */
   stats?: () => Record<string, Record<string, number>>;
+  /** Fetches container logs from devices, for `GET .../pods/{name}/log`; absent: that route answers 503. */
+  logs?: DeviceLogSource;
+  /** Prometheus metrics for `GET /metrics`; absent: no such route. */
+  metrics?: Pick<HubMetrics, 'text' | 'contentType'>;
+  /** Where the fleet topics are, for `GET /api/v1/info`; absent: no such route. */
+  info?: InfoSource;
+  /** Each pod's figures from its device's last pod stats report, for the metrics.k8s.io routes. */
+  podUsage?: PodUsageLookup;
   logger: Logger;
   /** Who may call, and what devices enrol against. */
   access: {
@@ -85,6 +101,11 @@ export function buildApi(ctx: ApiContext): FastifyInstance {
   registerApplyRoute(app, ctx.store);
   registerDeleteRoutes(app, ctx.store, liveOf);
   registerDeviceRoutes(app, ctx.store, liveOf);
+  registerLogRoutes(app, { store: ctx.store, logs: ctx.logs, liveOf });
+  registerRolloutRoutes(app, ctx.store);
+  if (ctx.metrics) registerMetricsRoute(app, ctx.metrics);
+  if (ctx.podUsage) registerPodMetricsRoutes(app, ctx.store, ctx.podUsage);
+  if (ctx.info) registerInfoRoute(app, ctx.info);
   const { authority, deviceBrokerUrl, advertiseUrl, events } = ctx.access;
   registerCredentialRoutes(app, { store: ctx.store, caFingerprint: authority.fingerprint, ...(advertiseUrl === undefined ? {} : { advertiseUrl }) });
   registerEnrolRoutes(app, { store: ctx.store, authority, deviceBrokerUrl, ...(events ? { events } : {}) });

@@ -4,13 +4,18 @@
  * state. The hub (and, on a development listener, any other client) may read anything,
  * publish desired state and fleet topics, and never speak for a device. A watcher reads the
  * public fleet topics and nothing else: desired states may carry a device's secrets.
+ *
+ * Requests to a device (`req/...`, logs) are the hub's to make and the device's alone to read;
+ * answers (`res/...`) are the device's alone to give. A watcher may do neither.
  */
-import { AGENT_PUBLISHED_CHANNELS, deviceOfClientId, type Topics } from '../../shared/topics.js';
+import { AGENT_PUBLISHED_CHANNELS, deviceOfClientId, type ExchangeTopic, type Topics } from '../../shared/topics.js';
 
 /** Why a publish is refused, or undefined when it is allowed. */
 export function publishDenial(topics: Topics, clientId: string, topic: string): string | undefined {
   if (topic.startsWith('$SYS/')) return '$SYS/ topics are reserved for the broker';
   const device = deviceOfClientId(clientId);
+  const exchange = topics.parseExchange(topic);
+  if (exchange !== undefined) return exchangePublishDenial(topics, device, exchange);
   const target = topics.parseDevice(topic);
   if (device !== undefined) {
     if (target?.device !== device) return `device ${device} may only publish under ${topics.deviceTree(device)}`;
@@ -28,12 +33,22 @@ export function publishDenial(topics: Topics, clientId: string, topic: string): 
   return undefined;
 }
 
+/** A device answers its own requests only; anyone else (the hub) asks, and never answers for a device. */
+function exchangePublishDenial(topics: Topics, device: string | undefined, exchange: ExchangeTopic): string | undefined {
+  if (device === undefined) {
+    return exchange.direction === 'res' ? `only device ${exchange.device} may answer on ${topics.deviceResponse(exchange.device, exchange.kind, exchange.id)}` : undefined;
+  }
+  if (exchange.device !== device) return `device ${device} may only publish under ${topics.deviceTree(device)}`;
+  if (exchange.direction === 'req') return `device ${device} may not publish requests to itself; it answers on ${topics.deviceResponse(device, exchange.kind, exchange.id)}`;
+  return undefined;
+}
+
 /** Why a subscription is refused, or undefined when it is allowed. */
 export function subscribeDenial(topics: Topics, clientId: string, filter: string): string | undefined {
   const device = deviceOfClientId(clientId);
   if (device === undefined) return undefined;
-  if (filter === topics.device(device, 'desired')) return undefined;
-  return `device ${device} may only subscribe to ${topics.device(device, 'desired')}`;
+  if (filter === topics.device(device, 'desired') || filter === topics.deviceRequests(device)) return undefined;
+  return `device ${device} may only subscribe to ${topics.device(device, 'desired')} and ${topics.deviceRequests(device)}`;
 }
 
 /** Why a watcher may not publish: it never may. */

@@ -50,6 +50,8 @@ export interface EmbeddedBroker {
   tlsPort?: number;
   /** Publishes refused by the ACL since start. */
   readonly refused: number;
+  /** Clients connected now, by who they are: device, watcher, hub, open. */
+  connections(): Record<ClientIdentity['kind'], number>;
   /** Ends a device's session now: it was removed, or its certificate replaced. */
   disconnectDevice(device: string): void;
   close(): Promise<void>;
@@ -152,6 +154,19 @@ export async function startEmbeddedBroker(options: {
     },
   });
   aedes.on('clientError', (client, error) => log.debug({ client: client.id, err: error.message }, 'MQTT client error'));
+  const connected: Record<ClientIdentity['kind'], number> = { device: 0, watcher: 0, hub: 0, open: 0 };
+  const counted = new WeakSet<Client>();
+  aedes.on('client', (client) => {
+    const who = identities.get(client);
+    if (who === undefined) return;
+    counted.add(client);
+    connected[who.kind]++;
+  });
+  aedes.on('clientDisconnect', (client) => {
+    const who = identities.get(client);
+    if (who === undefined || !counted.delete(client)) return;
+    connected[who.kind]--;
+  });
 
   const server: Server = createServer(aedes.handle);
   await new Promise<void>((resolve, reject) => {
@@ -194,6 +209,7 @@ export async function startEmbeddedBroker(options: {
     get refused() {
       return refused;
     },
+    connections: () => ({ ...connected }),
     disconnectDevice(device) {
       const client = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[agentClientId(device)];
       if (client === undefined) return;

@@ -37,6 +37,8 @@ export function configureAgentCommand(command: Command): Command {
     .option('--backoff <seconds>', 'first restart delay of a crashing container (default 10)')
     .option('--max-backoff <seconds>', 'longest restart delay (default 300)')
     .option('--resync <seconds>', 'seconds between full checks of the containers (default 30)')
+    .option('--pod-stats-interval <seconds>', "seconds between reports of each pod's CPU and memory, for flotilla top pods (env FLOTILLA_POD_STATS_INTERVAL, default 30)")
+    .option('--health-thresholds <thresholds>', "where the device's pressure conditions begin, over its profile's: memory=90,disk=85,temperature=75 (percent in use, °C) (env FLOTILLA_HEALTH_THRESHOLDS)")
     .option('--topic-prefix <prefix>', 'MQTT topic prefix (default flotilla/v1)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env FLOTILLA_LOG_LEVEL, default info)')
     .addHelpText('after', `\nExamples:\n${examples}\n`)

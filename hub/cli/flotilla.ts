@@ -7,6 +7,8 @@
  */
 import { Command, Option } from 'commander';
 import { declareAgentCommand } from './agent-command.js';
+import { declareLogsCommand } from './logs-command.js';
+import { declareTopCommand } from './top-command.js';
 import { runCommandLine } from './errors.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -53,26 +55,44 @@ program.hook('preAction', (_program, actionCommand) => {
 program
   .command('get')
   .description('List objects, or show some by name')
-  .argument('<type>', 'devices, pods, deployments or events (also singular and short: po, deploy, dev, ev)')
+  .argument('<type>', 'devices, pods, deployments or events (also singular and short: po, deploy, dev, ev), or groups --by <label>')
   .argument('[names...]', 'only these objects')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'json', 'yaml', 'name']))
-  .option('-l, --selector <selector>', 'only objects whose labels match, as role=camera,site in (a,b)')
+  .option('-l, --selector <selector>', 'only objects whose labels match, as role=camera,site in (a,b),!retired')
+  .option('--by <label>', 'for groups: the device label whose values make the groups, as site')
   .option('-A, --all-namespaces', 'list namespaced objects of every namespace')
-  .option('-w, --watch', 'after listing, print objects again as they change (polls every 2 s)')
+  .option('-w, --watch', 'after listing, print objects again as they change (polls every 2 s; events follow the fleet events topic)')
+  .option('--for <kind/name>', 'events only: those about this object, as pod/web-1 or device/cam-7')
   .addHelpText(
     'after',
     examples(
       'flotilla get devices',
       'flotilla get devices -l role=camera,site=plant-3 -o wide',
+      "flotilla get devices -l 'site in (plant-3,plant-4),!decommissioned'",
+      'flotilla get groups --by site',
+      'flotilla get groups --by site -l role=camera -o json',
       'flotilla get pods -A',
       'flotilla get pod web-5d8f9-x2k4q -o yaml',
       'flotilla get deployments -w',
       'flotilla get events -n default',
+      'flotilla get events -A --watch',
+      'flotilla get events --for device/cam-7',
     ),
   )
   .action(async (type: string, names: string[], _options: unknown, command: Command) => {
     const { runGet } = await import('./commands/get.js');
     await runGet(type, names, optionsOf(command));
+  });
+
+program
+  .command('watch')
+  .description('Watch fleet health live from its MQTT topics: the summary, each device, events as they happen')
+  .option('-l, --selector <selector>', 'only devices whose labels match, and their events')
+  .option('--once', 'print the fleet once and exit')
+  .addHelpText('after', examples('flotilla watch', 'flotilla watch -l site=plant-3', 'flotilla watch --once | grep NotReady'))
+  .action(async (_options: unknown, command: Command) => {
+    const { runWatch } = await import('./commands/watch.js');
+    await runWatch(optionsOf(command));
   });
 
 program
@@ -88,6 +108,9 @@ program
     const { runDescribe } = await import('./commands/describe.js');
     await runDescribe(type, name, optionsOf(command));
   });
+
+declareTopCommand(program);
+declareLogsCommand(program);
 
 program
   .command('apply')
@@ -138,14 +161,88 @@ for (const [verb, unschedulable] of [
   program
     .command(verb)
     .description(unschedulable ? 'Stop scheduling new pods onto a device (running pods stay)' : 'Schedule pods onto a device again')
-    .argument('<type>', 'device')
-    .argument('<name>', "the device's name")
-    .addHelpText('after', examples(`flotilla ${verb} device cam-7`))
-    .action(async (type: string, name: string, _options: unknown, command: Command) => {
+    .argument('<device>', "the device's name (or the word device, then the name)")
+    .argument('[name]')
+    .addHelpText('after', examples(`flotilla ${verb} cam-7`, `flotilla ${verb} device cam-7`))
+    .action(async (first: string, second: string | undefined, _options: unknown, command: Command) => {
       const { runCordon } = await import('./commands/cordon.js');
-      await runCordon(type, name, unschedulable, optionsOf(command));
+      await runCordon(first, second, unschedulable, optionsOf(command));
     });
 }
+
+program
+  .command('drain')
+  .description('Cordon a device, then delete its Deployment pods so they are placed elsewhere; DaemonSet pods stay')
+  .argument('<device>', "the device's name (or the word device, then the name)")
+  .argument('[name]')
+  .option('--force', 'also delete pods no Deployment or DaemonSet controls: nothing brings them back')
+  .addHelpText('after', examples('flotilla drain cam-7', 'flotilla drain device cam-7 --force'))
+  .action(async (first: string, second: string | undefined, _options: unknown, command: Command) => {
+    const { runDrain } = await import('./commands/cordon.js');
+    await runDrain(first, second, optionsOf(command));
+  });
+
+const rollout = program
+  .command('rollout')
+  .description("Follow and steer a Deployment's or DaemonSet's rollout: status, pause, resume, undo, history")
+  .addHelpText(
+    'after',
+    examples('flotilla rollout status deployment/web', 'flotilla rollout pause ds agent', 'flotilla rollout undo deployment/web --to-revision 2', 'flotilla rollout history deploy/web'),
+  );
+const workloadHelp = 'deployment/<name> or daemonset/<name> (also deploy, ds; or the type, then the name)';
+
+rollout
+  .command('status')
+  .description('Show the rollout as it goes (wave, updated, ready, failed, pending); exit 0 once complete, 1 if it failed or was rolled back')
+  .argument('<workload>', workloadHelp)
+  .argument('[name]')
+  .option('-w, --watch [bool]', 'follow it until it ends; --watch=false looks once', true)
+  .option('--timeout <duration>', 'give up (exit 1) after this long: 30s, 5m, 1h; 0 waits for ever', '0')
+  .addHelpText('after', examples('flotilla rollout status deployment/web', 'flotilla rollout status ds agent --timeout 10m', 'flotilla rollout status deploy/web --watch=false'))
+  .action(async (first: string, second: string | undefined, _options: unknown, command: Command) => {
+    const { runRolloutStatus } = await import('./commands/rollout.js');
+    await runRolloutStatus(first, second, optionsOf(command));
+  });
+
+for (const [verb, description] of [
+  ['pause', 'Stop the rollout where it stands (spec.paused); scaling goes on'],
+  ['resume', 'Continue a paused rollout, or start the wave after a pause that waits for resume'],
+] as const) {
+  rollout
+    .command(verb)
+    .description(description)
+    .argument('<workload>', workloadHelp)
+    .argument('[name]')
+    .addHelpText('after', examples(`flotilla rollout ${verb} deployment/web`))
+    .action(async (first: string, second: string | undefined, _options: unknown, command: Command) => {
+      const { runRolloutAction } = await import('./commands/rollout.js');
+      await runRolloutAction(verb, first, second, optionsOf(command));
+    });
+}
+
+rollout
+  .command('undo')
+  .description('Go back to the previous revision of the pod template, or to --to-revision; it rolls out as any change')
+  .argument('<workload>', workloadHelp)
+  .argument('[name]')
+  .option('--to-revision <n>', 'the revision to go back to (flotilla rollout history lists them)')
+  .addHelpText('after', examples('flotilla rollout undo deployment/web', 'flotilla rollout undo ds/agent --to-revision 3'))
+  .action(async (first: string, second: string | undefined, _options: unknown, command: Command) => {
+    const { runRolloutUndo } = await import('./commands/rollout.js');
+    await runRolloutUndo(first, second, optionsOf(command));
+  });
+
+rollout
+  .command('history')
+  .description('List the revisions of the pod template, or show one with --revision')
+  .argument('<workload>', workloadHelp)
+  .argument('[name]')
+  .option('--revision <n>', "show this revision's pod template")
+  .addHelpText('after', examples('flotilla rollout history deployment/web', 'flotilla rollout history deployment/web --revision 2'))
+  .action(async (first: string, second: string | undefined, _options: unknown, command: Command) => {
+    const { runRolloutHistory } = await import('./commands/rollout.js');
+    await runRolloutHistory(first, second, optionsOf(command));
+  });
 
 const config = program
   .command('config')
@@ -341,9 +438,16 @@ program
   .option('--not-ready-after <seconds>', 'a device silent this long goes NotReady (default 30)')
   .option('--offline-after <seconds>', 'a device silent this long goes Offline (default 90)')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env FLOTILLA_LOG_LEVEL, default info)')
+  .option('--fleet-groups <keys>', 'label keys the fleet summary counts devices by, as site,region (env FLOTILLA_FLEET_GROUPS, default site)')
+  .option('--config <file>', "settings file (YAML): the scheduler's plugins, their weights and arguments (env FLOTILLA_HUB_CONFIG)")
   .addHelpText(
     'after',
-    examples('flotilla hub', 'flotilla hub --data-dir /var/lib/flotilla --port 7080 --mqtt-port 1883', 'flotilla hub --mqtt-url mqtts://broker.example.com:8883'),
+    examples(
+      'flotilla hub',
+      'flotilla hub --data-dir /var/lib/flotilla --port 7080 --mqtt-port 1883',
+      'flotilla hub --mqtt-url mqtts://broker.example.com:8883',
+      'flotilla hub --config hub.yaml',
+    ),
   )
   .action(async (_options: unknown, command: Command) => {
     const { runHub } = await import('./commands/hub.js');

@@ -25,7 +25,8 @@ import { describeMissing, resolveDesiredPod, secretsReferencedBy } from './desir
 import type { MissingSecretValue } from './desired.js';
 
 export interface DesiredPublisher {
-  publishDesired(device: string, desired: DesiredStateMessage): void;
+  /** `sent` is called once the broker has the document (or it failed). */
+  publishDesired(device: string, desired: DesiredStateMessage, sent?: (error?: Error) => void): void;
   clearDesired(device: string): void;
 }
 
@@ -45,6 +46,8 @@ export interface DispatcherOptions {
   events?: EventSink;
   /** A Secret cache to share; default: one of the dispatcher's own, started and stopped with it. */
   secrets?: SecretCache;
+  /** Seconds from the change of a device's pods to the broker's acknowledgement of its new document. */
+  onPublished?: (seconds: number) => void;
 }
 
 /** Why a pod is not in its device's document. */
@@ -79,6 +82,9 @@ export class Dispatcher {
   readonly #heldBack = new Map<string, string>();
   readonly #published = new Map<string, { content: string; generation: number }>();
   readonly #dirty = new Set<string>();
+  /** Device → when the first change not yet published marked it dirty (performance.now()). */
+  readonly #dirtySince = new Map<string, number>();
+  readonly #onPublished: ((seconds: number) => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #unwatch: Unsubscribe | undefined;
 
@@ -89,6 +95,7 @@ export class Dispatcher {
     this.#ownRecorder = options.events === undefined ? new EventRecorder({ store: options.store, log: options.log, source: 'dispatcher' }) : undefined;
     this.#events = options.events ?? (this.#ownRecorder as EventRecorder);
     this.#ownsSecrets = options.secrets === undefined;
+    this.#onPublished = options.onPublished;
     this.#secrets = options.secrets ?? new Informer<'Secret', never>(options.store, 'Secret', {});
     this.#secrets.onChange((event) => this.#secretChanged(event.object));
   }
@@ -111,6 +118,7 @@ export class Dispatcher {
         this.#byDevice.delete(object.metadata.name);
         this.#published.delete(object.metadata.name);
         this.#dirty.delete(object.metadata.name);
+        this.#dirtySince.delete(object.metadata.name);
         this.#publisher.clearDesired(object.metadata.name);
       } else if (object.kind === 'Device' && event.type === 'ADDED') {
         this.#markDirty(object.metadata.name);
@@ -255,6 +263,7 @@ export class Dispatcher {
 
   #markDirty(device: string): void {
     this.#dirty.add(device);
+    if (this.#onPublished !== undefined && !this.#dirtySince.has(device)) this.#dirtySince.set(device, performance.now());
     this.#timer ??= setTimeout(() => this.#flush(), BATCH_MS);
   }
 
@@ -263,9 +272,18 @@ export class Dispatcher {
     for (const device of this.#dirty) {
       const desired = this.desiredFor(device);
       const content = JSON.stringify(desired.pods);
+      const since = this.#dirtySince.get(device);
+      this.#dirtySince.delete(device);
       if (this.#published.get(device)?.content === content) continue;
       this.#published.set(device, { content, generation: desired.generation });
-      this.#publisher.publishDesired(device, desired);
+      const onPublished = this.#onPublished;
+      this.#publisher.publishDesired(
+        device,
+        desired,
+        onPublished === undefined || since === undefined ? undefined : (error) => {
+          if (!error) onPublished((performance.now() - since) / 1000);
+        },
+      );
       this.#log.debug({ device, generation: desired.generation, pods: desired.pods.length }, 'desired state published');
     }
     this.#dirty.clear();

@@ -50,6 +50,7 @@ export class HubLink implements DesiredPublisher {
         [topics.everyDevice('status')]: { qos: 1 },
         [topics.everyDevice('events')]: { qos: 1 },
         [topics.everyDevice('heartbeat')]: { qos: 0 },
+        [topics.everyDevice('podstats')]: { qos: 0 },
       });
     await subscribe();
     client.on('connect', (connack) => {
@@ -61,10 +62,11 @@ export class HubLink implements DesiredPublisher {
     return link;
   }
 
-  publishDesired(device: string, desired: DesiredStateMessage): void {
+  publishDesired(device: string, desired: DesiredStateMessage, sent?: (error?: Error) => void): void {
     const { qos, retain } = CHANNEL_DELIVERY.desired;
     this.#client.publish(this.#topics.device(device, 'desired'), Buffer.from(encode('DesiredState', desired)), { qos, retain }, (error) => {
       if (error) this.#log.warn({ device, err: error.message }, 'desired state not published');
+      sent?.(error ?? undefined);
     });
   }
 

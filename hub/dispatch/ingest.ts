@@ -16,6 +16,7 @@ import {
   WireError,
   type DeviceEventMessage,
   type EventBatchMessage,
+  type PodStatsReportMessage,
   type StatusReportMessage,
 } from '../../shared/proto/codec.js';
 import type { Topics } from '../../shared/topics.js';
@@ -60,6 +61,7 @@ export class Ingest {
   readonly #lifecycle: DeviceLifecycle;
   readonly #log: Logger;
   readonly #onHeartbeat: (device: string) => void;
+  readonly #onPodStats: (device: string, report: PodStatsReportMessage) => void;
   readonly #events: EventSink | undefined;
   /** Per device, the stream its events count in and the last sequence number recorded. */
   readonly #eventStreams = new Map<string, { stream: string; sequence: number }>();
@@ -75,8 +77,11 @@ export class Ingest {
     log: Logger;
     events?: EventSink;
     onHeartbeat?: (device: string) => void;
+    /** A device's per-pod figures, kept in memory by whoever keeps them (hub/dispatch/pod-usage.ts). */
+    onPodStats?: (device: string, report: PodStatsReportMessage) => void;
   }) {
     this.#events = options.events;
+    this.#onPodStats = options.onPodStats ?? (() => undefined);
     this.#onHeartbeat = options.onHeartbeat ?? (() => undefined);
     this.#topics = options.topics;
     this.#store = options.store;
@@ -118,6 +123,10 @@ export class Ingest {
           this.#enqueue(device, () => this.#applyEvents(device, batch), 'device events not recorded');
           return;
         }
+        case 'podstats':
+          this.#lifecycle.onContact(device);
+          this.#onPodStats(device, decode('PodStatsReport', payload));
+          return;
       }
     } catch (error) {
       if (error instanceof WireError) return this.#drop(topic, error.message);

@@ -2,15 +2,18 @@
  * Which plugins a scheduler runs, as the hub's settings name them, checked and turned into
  * plugin instances. Every problem is reported at once, with the field at fault.
  */
-import { invalid, type FieldError } from '../../shared/errors.js';
+import { invalid, isFlotillaError, type FieldError } from '../../shared/errors.js';
 import { isFilterPlugin, isScorePlugin, type FilterPlugin, type Plugin, type ScorePlugin } from './framework.js';
+import * as devicePlatform from './plugins/device-platform/index.js';
 import * as deviceReady from './plugins/device-ready/index.js';
 import * as deviceSelector from './plugins/device-selector/index.js';
 import * as leastAllocated from './plugins/least-allocated/index.js';
 import * as nodeName from './plugins/node-name/index.js';
+import * as podsPerDevice from './plugins/pods-per-device/index.js';
 import * as resourcesFit from './plugins/resources-fit/index.js';
 import * as spread from './plugins/spread/index.js';
-import type { Registry } from './registry.js';
+import * as taintToleration from './plugins/taint-toleration/index.js';
+import { inTreeRegistry, type Registry } from './registry.js';
 
 export interface ScoreConfig {
   name: string;
@@ -33,10 +36,20 @@ export interface SchedulerConfig {
 }
 
 /**
- * Cheap questions about the pod and the device's labels come first, so a device that could
- * never take the pod says so rather than that it happens to be offline.
+ * Cheap questions about the pod and the device's labels and platform come first, so a device
+ * that could never take the pod says so rather than that it happens to be offline; an Offline
+ * device is reported as such rather than by the unreachable taint it carries; the workload's
+ * own limit comes before the room it would take.
  */
-export const DEFAULT_FILTERS: readonly string[] = [nodeName.NAME, deviceSelector.NAME, deviceReady.NAME, resourcesFit.NAME];
+export const DEFAULT_FILTERS: readonly string[] = [
+  nodeName.NAME,
+  deviceSelector.NAME,
+  devicePlatform.NAME,
+  deviceReady.NAME,
+  taintToleration.NAME,
+  podsPerDevice.NAME,
+  resourcesFit.NAME,
+];
 
 /** Spreading replicas counts double, as PodTopologySpread against NodeResourcesFit in Kubernetes. */
 export const DEFAULT_SCORES: readonly ScoreConfig[] = [
@@ -56,7 +69,15 @@ export function buildProfile(config: SchedulerConfig, registry: Registry): Profi
   const problems: FieldError[] = [];
   const instances = new Map<string, Plugin>();
   const configured = new Set<string>();
-  const pluginArgs = config.pluginArgs ?? {};
+  /** Plugins whose factory failed: reported once, however often they are listed. */
+  const failed = new Set<string>();
+  const givenArgs: unknown = config.pluginArgs ?? {};
+  let pluginArgs: Record<string, unknown> = {};
+  if (typeof givenArgs !== 'object' || givenArgs === null || Array.isArray(givenArgs)) {
+    problems.push({ field: 'pluginArgs', message: 'must be an object of plugin name → its arguments' });
+  } else {
+    pluginArgs = givenArgs as Record<string, unknown>;
+  }
 
   const instance = (name: unknown, field: string): Plugin | undefined => {
     if (typeof name !== 'string' || name === '') {
@@ -68,12 +89,14 @@ export function buildProfile(config: SchedulerConfig, registry: Registry): Profi
       return undefined;
     }
     configured.add(name);
+    if (failed.has(name)) return undefined;
     let plugin = instances.get(name);
     if (plugin === undefined) {
       try {
         plugin = registry.create(name, pluginArgs[name]);
       } catch (error) {
-        problems.push({ field, message: `plugin "${name}" could not be created: ${error instanceof Error ? error.message : String(error)}` });
+        failed.add(name);
+        problems.push(...creationProblems(name, field, Object.hasOwn(pluginArgs, name), error));
         return undefined;
       }
       instances.set(name, plugin);
@@ -139,4 +162,44 @@ export function buildProfile(config: SchedulerConfig, registry: Registry): Profi
     throw invalid('scheduler configuration', problems, `registered plugins: ${registry.names().join(', ')}`);
   }
   return { filters, scores, percentageOfDevicesToScore: percentage };
+}
+
+/**
+ * Why a plugin could not be built. A factory that refused its arguments (an Invalid error with
+ * field details) is reported at those arguments, `pluginArgs.label-spread.topologyKey`; any
+ * other failure where the plugin is listed.
+ */
+function creationProblems(name: string, listedAt: string, argsGiven: boolean, error: unknown): FieldError[] {
+  if (isFlotillaError(error) && error.code === 'Invalid' && error.details.length > 0) {
+    const base = `pluginArgs.${name}`;
+    return error.details.map((detail) => ({
+      field: detail.field === '' ? base : `${base}.${detail.field}`,
+      message: argsGiven ? detail.message : `${detail.message} (plugin ${name} is listed at ${listedAt})`,
+    }));
+  }
+  return [{ field: listedAt, message: `plugin "${name}" could not be created: ${error instanceof Error ? error.message : String(error)}` }];
+}
+
+const SCHEDULER_FIELDS = ['filters', 'scores', 'pluginArgs', 'percentageOfDevicesToScore'];
+
+/**
+ * The `scheduler` section of the hub's settings, checked as the hub will use it: known fields
+ * only, then every plugin built once with its arguments. Throws an Invalid FlotillaError whose
+ * field paths are relative to the section (`scores[1].weight`); absent: the defaults.
+ */
+export function checkSchedulerConfig(section: unknown, registry: Registry = inTreeRegistry()): SchedulerConfig {
+  if (section === undefined || section === null) return {};
+  if (typeof section !== 'object' || Array.isArray(section)) {
+    throw invalid('scheduler configuration', [{ field: '', message: `must be an object with ${SCHEDULER_FIELDS.join(', ')}` }]);
+  }
+  const unknown = Object.keys(section).filter((field) => !SCHEDULER_FIELDS.includes(field));
+  if (unknown.length > 0) {
+    throw invalid(
+      'scheduler configuration',
+      unknown.map((field) => ({ field, message: `is not a scheduler setting; the settings are ${SCHEDULER_FIELDS.join(', ')}` })),
+    );
+  }
+  const config = section as SchedulerConfig;
+  buildProfile(config, registry);
+  return config;
 }

@@ -1,8 +1,12 @@
 /**
- * The one-line answer to "why is my pod pending", in the words of Kubernetes' FitError:
- * `0/3 devices are available: 1 device is NotReady, 2 labels do not match selector role=camera.`
- * Devices are counted by the short form of their reasons, so twenty devices short of cpu by
- * different amounts read as "20 insufficient cpu"; `flotilla describe pod` shows each one.
+ * The one-line answer to "why is my pod pending", after Kubernetes' FitError:
+ * `0/40 devices are available: 25 do not match role=camera, 10 are NotReady, 5 have too little memory.`
+ *
+ * Devices are counted by the short form of their reasons (a Status' summaries), most first,
+ * so the biggest obstacle is read first. A summary about the device itself is written in the
+ * singular after the word "device" ("device is NotReady", "device has too little memory");
+ * the message drops "device" and puts the verb in agreement with the count, so every part
+ * reads after a number. Other summaries are printed after the count as they are.
  */
 import type { Status } from './framework.js';
 
@@ -19,9 +23,9 @@ export function unavailableMessage(total: number, rejections: readonly Rejection
   for (const { plugin, status } of rejections) {
     for (const summary of summariesOf(plugin, status)) counts.set(summary, (counts.get(summary) ?? 0) + 1);
   }
-  // Fewest first then by wording, as Kubernetes sorts its histogram; numerically, so 10 follows 9.
+  // Most first, then by wording so equal counts always come out in the same order.
   const parts = [...counts]
-    .sort(([a, countA], [b, countB]) => countA - countB || (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a, countA], [b, countB]) => countB - countA || (a < b ? -1 : a > b ? 1 : 0))
     .map(([summary, count]) => counted(count, summary));
   return withReasons(total, parts);
 }
@@ -42,15 +46,14 @@ function summariesOf(plugin: string, status: Status): readonly string[] {
   return status.summaries.map((summary) => `device hit an error in plugin ${plugin}: ${summary}`);
 }
 
-/**
- * "1 device is NotReady", "2 devices are NotReady": reasons about the device itself start
- * with "device" and agree with the count; others ("insufficient cpu") read as Kubernetes' do.
- */
-function counted(count: number, summary: string): string {
-  if (count === 1 || !summary.startsWith('device ')) return `${count} ${summary}`;
-  const rest = summary.slice('device '.length);
-  const plural = rest.replace(/^(is|has|does)\b/, (verb) => PLURAL_VERBS[verb] ?? verb);
-  return `${count} devices ${plural}`;
+const DEVICE = 'device ';
+
+/** "1 is NotReady", "10 are NotReady"; a summary not about the device: "2 insufficient gpu". */
+export function counted(count: number, summary: string): string {
+  if (!summary.startsWith(DEVICE)) return `${count} ${summary}`;
+  const phrase = summary.slice(DEVICE.length);
+  if (count === 1) return `1 ${phrase}`;
+  return `${count} ${phrase.replace(/^(is|has|does|was)\b/, (verb) => PLURAL_VERBS[verb] ?? verb)}`;
 }
 
-const PLURAL_VERBS: Record<string, string> = { is: 'are', has: 'have', does: 'do' };
+const PLURAL_VERBS: Record<string, string> = { is: 'are', has: 'have', does: 'do', was: 'were' };

@@ -6,12 +6,17 @@
  */
 import { FlotillaError } from '../../shared/errors.js';
 import type { Plugin } from './framework.js';
+import * as devicePlatform from './plugins/device-platform/index.js';
+import * as devicePressure from './plugins/device-pressure/index.js';
 import * as deviceReady from './plugins/device-ready/index.js';
 import * as deviceSelector from './plugins/device-selector/index.js';
+import * as labelSpread from './plugins/label-spread/index.js';
 import * as leastAllocated from './plugins/least-allocated/index.js';
 import * as nodeName from './plugins/node-name/index.js';
+import * as podsPerDevice from './plugins/pods-per-device/index.js';
 import * as resourcesFit from './plugins/resources-fit/index.js';
 import * as spread from './plugins/spread/index.js';
+import * as taintToleration from './plugins/taint-toleration/index.js';
 
 /** Builds a plugin; `args` come from the scheduler configuration's pluginArgs, unchecked. */
 export type PluginFactory = (args?: unknown) => Plugin;
@@ -73,8 +78,19 @@ export class Registry {
 /** The plugins that ship with the hub. */
 export function inTreeRegistry(): Registry {
   const registry = new Registry();
-  for (const plugin of [deviceReady, deviceSelector, leastAllocated, nodeName, resourcesFit, spread]) {
-    registry.register(plugin.NAME, plugin.create);
-  }
+  const plugins: { NAME: string; create: PluginFactory }[] = [
+    devicePlatform,
+    deviceReady,
+    deviceSelector,
+    labelSpread,
+    leastAllocated,
+    nodeName,
+    podsPerDevice,
+    resourcesFit,
+    spread,
+    taintToleration,
+  ];
+  for (const plugin of plugins) registry.register(plugin.NAME, plugin.create);
+  registry.register(devicePressure.NAME, devicePressure.create);
   return registry;
 }

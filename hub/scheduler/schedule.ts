@@ -21,7 +21,7 @@ import { rejectedMessage, unavailableMessage, type Rejection } from './message.j
 import { inTreeRegistry, type Registry } from './registry.js';
 import type { DeviceSnapshot, FleetSnapshot } from './snapshot.js';
 
-export { assume, forget, snapshotFleet, FleetSnapshot, type DeviceSnapshot } from './snapshot.js';
+export { assume, forget, ownerUidOf, snapshotFleet, FleetSnapshot, type DeviceSnapshot } from './snapshot.js';
 export type { SchedulerConfig, ScoreConfig } from './config.js';
 
 /** Why one device was passed over: what `flotilla describe pod` lists, device by device. */

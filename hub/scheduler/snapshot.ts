@@ -1,7 +1,8 @@
 /**
  * The fleet as the scheduler sees it during a run: each device with its capacity parsed and
  * the requests of the pods already on it summed, plus how many pods of each owner sit on
- * each device (for spreading replicas). Built once from the store's lists, then kept current
+ * each device and, for a label spread by, on the devices of each of its values (for spreading
+ * replicas). Built once from the store's lists, then kept current
  * with `assume` as pods are bound, so scheduling many pods in a row never re-reads the store.
  */
 import { FlotillaError } from '../../shared/errors.js';
@@ -57,6 +58,11 @@ export class FleetSnapshot {
   private readonly counted = new Map<string, CountedPod>();
   /** Label key → device indexes; built on first use, and never stale since labels are fixed for a snapshot's life. */
   private labelIndex: Map<string, KeyIndex> | undefined;
+  /**
+   * Label key → owner uid → label value → counted pods of the owner on devices with that value.
+   * A key is counted from its first use on, and kept current by `assume` and `forget`.
+   */
+  private readonly podsByLabel = new Map<string, Map<string, Map<string, number>>>();
 
   constructor(devices: readonly Device[]) {
     const entries: DeviceEntry[] = [];
@@ -116,6 +122,21 @@ export class FleetSnapshot {
     return this.ownerPods.get(ownerUid) ?? NO_PODS;
   }
 
+  /**
+   * Label value → counted pods of the owner with this uid on devices carrying the label `key`
+   * with that value (devices without the label are left out), for spreading a workload across
+   * sites. The first call for a key counts every pod once; after that it costs a lookup.
+   */
+  podsOfOwnerByLabel(ownerUid: string, key: string): ReadonlyMap<string, number> {
+    let byOwner = this.podsByLabel.get(key);
+    if (byOwner === undefined) {
+      byOwner = new Map();
+      for (const counted of this.counted.values()) countByLabel(byOwner, key, counted, 1);
+      this.podsByLabel.set(key, byOwner);
+    }
+    return byOwner.get(ownerUid) ?? NO_PODS;
+  }
+
   /** Whether the pod is counted on some device, and which. */
   deviceOf(pod: Pod): string | undefined {
     return this.counted.get(podKey(pod))?.device.name;
@@ -154,11 +175,13 @@ export class FleetSnapshot {
     return true;
   }
 
-  private apply({ device, request, ownerUid }: CountedPod, sign: 1 | -1): void {
+  private apply(counted: CountedPod, sign: 1 | -1): void {
+    const { device, request, ownerUid } = counted;
     device.requested.cpuMillis += sign * request.cpuMillis;
     device.requested.memoryBytes += sign * request.memoryBytes;
     device.requested.pods += sign;
     if (ownerUid === undefined) return;
+    if (this.podsByLabel.size > 0) for (const [key, byOwner] of this.podsByLabel) countByLabel(byOwner, key, counted, sign);
     let perDevice = this.ownerPods.get(ownerUid);
     if (perDevice === undefined) {
       perDevice = new Map();
@@ -169,6 +192,18 @@ export class FleetSnapshot {
     else perDevice.delete(device.name);
     if (perDevice.size === 0) this.ownerPods.delete(ownerUid);
   }
+}
+
+/** Adds (or takes back) a counted pod in one label key's counts, when its device carries the label. */
+function countByLabel(byOwner: Map<string, Map<string, number>>, key: string, { device, ownerUid }: CountedPod, sign: 1 | -1): void {
+  const value = device.labels[key];
+  if (ownerUid === undefined || value === undefined) return;
+  let perValue = byOwner.get(ownerUid);
+  if (perValue === undefined) byOwner.set(ownerUid, (perValue = new Map()));
+  const count = (perValue.get(value) ?? 0) + sign;
+  if (count > 0) perValue.set(value, count);
+  else perValue.delete(value);
+  if (perValue.size === 0) byOwner.delete(ownerUid);
 }
 
 /**

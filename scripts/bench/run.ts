@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { agentFootprint } from './agent-footprint.js';
 import { brokers } from './brokers.js';
+import { daemonSetRollout } from './daemonset-rollout.js';
 import type { Benchmark, BenchContext, Figure } from './framework.js';
 import { hubRestart } from './hub-restart.js';
 import { hubScale } from './hub-scale.js';
@@ -15,7 +16,7 @@ import { podStartup } from './pod-startup.js';
 import { rollout } from './rollout.js';
 import { schedulerThroughput } from './scheduler.js';
 
-const BENCHMARKS: Benchmark[] = [podStartup, hubScale, schedulerThroughput, rollout, hubRestart, agentFootprint, brokers];
+const BENCHMARKS: Benchmark[] = [podStartup, hubScale, schedulerThroughput, rollout, daemonSetRollout, hubRestart, agentFootprint, brokers];
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 

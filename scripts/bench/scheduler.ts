@@ -3,13 +3,19 @@
  * with selectors meets a large fleet. Runs in-process on the hub's real path: a LevelDB store,
  * the SchedulingController's reconcile, and a store write per binding. Beside it, the pure
  * scheduling rate (the plugins and the snapshot only, no store) shows what the writes cost.
+ *
+ * A second, pure run schedules a workload that uses every placement feature against the same
+ * fleet with a tenth of its devices tainted: pods that ask for an architecture, some that
+ * tolerate the taint, a limit of pods per device, and the scheduler spreading by site
+ * (label-spread) on top of the default plugins.
  */
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Device, Labels, Pod } from '../../shared/objects.js';
 import { SchedulingController } from '../../hub/controllers/scheduling/index.js';
 import type { EventSink } from '../../hub/controllers/events.js';
-import { assume, createScheduler, snapshotFleet } from '../../hub/scheduler/schedule.js';
+import { MAX_PODS_PER_DEVICE_ANNOTATION } from '../../hub/scheduler/plugins/pods-per-device/index.js';
+import { assume, createScheduler, snapshotFleet, type SchedulerConfig } from '../../hub/scheduler/schedule.js';
 import { openStore, type Store } from '../../hub/store/index.js';
 import { atLeast, round, type BenchContext, type Benchmark, type Figure } from './framework.js';
 
@@ -22,6 +28,20 @@ const ROLES = ['camera', 'sensor', 'gateway'] as const;
 const OWNERS = 50;
 /** Store writes in flight while filling the store; the store runs them one at a time anyway. */
 const FILL_BATCH = 500;
+/** In the placement run: every TAINTED_EVERY-th device is tainted, every TOLERATING_EVERY-th pod tolerates it. */
+const TAINTED_EVERY = 10;
+const TOLERATING_EVERY = 10;
+const GPU_TAINT = { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' } as const;
+
+/** The hub's settings for the placement run: the defaults, plus spreading by site. */
+const PLACEMENT_SETTINGS: SchedulerConfig = {
+  scores: [
+    { name: 'least-allocated', weight: 1 },
+    { name: 'spread', weight: 1 },
+    { name: 'label-spread', weight: 2 },
+  ],
+  pluginArgs: { 'label-spread': { topologyKey: 'site' }, 'pods-per-device': { defaultMaxPerDevice: 4 } },
+};
 
 interface Scale {
   devices: number;
@@ -37,6 +57,11 @@ export const schedulerThroughput: Benchmark = {
 
     const pure = pureSchedulingRate(devices, pods);
     ctx.log(`pure scheduling: ${pure.bound} of ${pods.length} pods in ${round(pure.seconds, 3)} s`);
+
+    const taintedFleet = devices.map((device, i) => (i % TAINTED_EVERY === 0 ? { ...device, spec: { taints: [GPU_TAINT] } } : device));
+    const placementPods = pods.map((pod, i) => placementPod(pod, i));
+    const placement = pureSchedulingRate(taintedFleet, placementPods, PLACEMENT_SETTINGS);
+    ctx.log(`pure scheduling, every placement plugin: ${placement.bound} of ${pods.length} pods in ${round(placement.seconds, 3)} s`);
 
     const endToEnd = await reconcileRate(ctx, devices, pods);
     ctx.log(`reconcile: ${endToEnd.bound} of ${pods.length} pods bound in ${round(endToEnd.seconds, 3)} s`);
@@ -64,6 +89,23 @@ export const schedulerThroughput: Benchmark = {
       },
       {
         benchmark: BENCHMARK,
+        name: 'scheduling decision per pod, default plugins',
+        value: round((pure.seconds * 1000) / pods.length, 3),
+        unit: 'ms',
+        note: `${what}: the pure run above, per pod`,
+      },
+      {
+        benchmark: BENCHMARK,
+        name: 'scheduling decision per pod, every placement plugin',
+        value: round((placement.seconds * 1000) / pods.length, 3),
+        unit: 'ms',
+        note:
+          `${what}, 1 in ${TAINTED_EVERY} devices tainted; pods asking for an arch, 1 in ${TOLERATING_EVERY} tolerating the taint, ` +
+          `at most 4 per device; label-spread by site weighted 2` +
+          (placement.bound < pods.length ? `; ${pods.length - placement.bound} left unbound` : ''),
+      },
+      {
+        benchmark: BENCHMARK,
         name: 'time to bind every pod',
         value: round(endToEnd.seconds, 3),
         unit: 's',
@@ -74,8 +116,8 @@ export const schedulerThroughput: Benchmark = {
 };
 
 /** Schedules every pod against one snapshot, counting each binding as the controller does. */
-function pureSchedulingRate(devices: readonly Device[], pods: readonly Pod[]): { bound: number; seconds: number } {
-  const scheduler = createScheduler();
+function pureSchedulingRate(devices: readonly Device[], pods: readonly Pod[], config: SchedulerConfig = {}): { bound: number; seconds: number } {
+  const scheduler = createScheduler(config);
   const started = performance.now();
   const fleet = snapshotFleet(devices, []);
   let bound = 0;
@@ -122,14 +164,40 @@ function pad(i: number, count: number): string {
   return String(i).padStart(String(count - 1).length, '0');
 }
 
-/** Devices as enrolled agents leave them: Ready, a capacity, a site and a role. */
+/** Devices as enrolled agents leave them: Ready, a capacity, their platform, a site and a role. */
 function fleetDevice(i: number, count: number): Device {
-  const labels: Labels = { site: `site-${i % SITES}`, role: ROLES[i % ROLES.length] as string, arch: i % 4 === 0 ? 'amd64' : 'arm64' };
+  const arch = i % 4 === 0 ? 'amd64' : 'arm64';
+  const name = `device-${pad(i, count)}`;
+  const labels: Labels = { site: `site-${i % SITES}`, role: ROLES[i % ROLES.length] as string, arch };
   return {
     apiVersion: 'flotilla.io/v1',
     kind: 'Device',
-    metadata: { name: `device-${pad(i, count)}`, labels },
-    status: { state: 'Ready', capacity: { cpu: '4', memory: '4Gi', pods: 110 } },
+    metadata: { name, labels },
+    status: {
+      state: 'Ready',
+      capacity: { cpu: '4', memory: '4Gi', pods: 110 },
+      info: { arch, os: 'linux', kernel: '6.1.0', hostname: name, runtime: 'podman', runtimeVersion: '4.3.1', agentVersion: '0.1.0' },
+    },
+  };
+}
+
+/**
+ * A pending pod of the default run with every placement feature used: all ask for Linux, and
+ * those pinned to a site for the architecture its devices have (through the Kubernetes label;
+ * every fourth site is amd64, see fleetDevice); one in ten tolerates the taint.
+ */
+function placementPod(pod: Pod, i: number): Pod {
+  const site = pod.spec.nodeSelector?.['site'];
+  const arch = site === undefined ? undefined : Number(site.slice('site-'.length)) % 4 === 0 ? 'amd64' : 'arm64';
+  const platform: Labels = arch === undefined ? { 'kubernetes.io/os': 'linux' } : { 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch };
+  return {
+    ...pod,
+    metadata: { ...pod.metadata, annotations: { [MAX_PODS_PER_DEVICE_ANNOTATION]: '4' } },
+    spec: {
+      ...pod.spec,
+      nodeSelector: { ...pod.spec.nodeSelector, ...platform },
+      ...(i % TOLERATING_EVERY === 0 ? { tolerations: [{ key: GPU_TAINT.key, operator: 'Exists' as const }] } : {}),
+    },
   };
 }
 

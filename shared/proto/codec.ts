@@ -16,6 +16,14 @@ export interface DeviceInfoMessage {
   agentVersion: string;
   /** Empty when the agent runs without a firmware profile (or is older than profiles). */
   profile: string;
+  /** Null when the device reports none; a field of 0 is one it leaves to the hub. */
+  health?: HealthThresholdsMessage | null;
+}
+
+export interface HealthThresholdsMessage {
+  memoryPressurePercent: number;
+  diskPressurePercent: number;
+  highTemperatureCelsius: number;
 }
 
 export interface CapacityMessage {
@@ -100,6 +108,11 @@ export interface HeartbeatMessage {
   runningPods: number;
   bdSeq: number;
   sentAtMs: number;
+  /** Absent from an agent older than network counters; decoded as 0. */
+  networkRxBytes?: number;
+  networkTxBytes?: number;
+  networkRxBytesPerSecond?: number;
+  networkTxBytesPerSecond?: number;
 }
 
 export interface EnvVarMessage {
@@ -139,6 +152,52 @@ export interface DesiredStateMessage {
   pods: DesiredPodMessage[];
 }
 
+export type LogRequestAction = 'start' | 'renew' | 'cancel';
+
+export interface LogRequestMessage {
+  action: LogRequestAction;
+  namespace: string;
+  podName: string;
+  podUid: string;
+  container: string;
+  /** Lines from the end; -1 for the whole log. */
+  tailLines: number;
+  /** Only lines of the last this many seconds; 0 for no limit. */
+  sinceSeconds: number;
+  follow: boolean;
+  timestamps: boolean;
+  leaseSeconds: number;
+}
+
+export interface LogChunkMessage {
+  sequence: number;
+  data: Uint8Array;
+  done: boolean;
+  /** On a last chunk that ends in failure: an ErrorCode of shared/errors.ts; empty otherwise. */
+  errorCode: string;
+  error: string;
+  hint: string;
+}
+
+export interface ContainerUsageMessage {
+  name: string;
+  cpuMillis: number;
+  memoryBytes: number;
+}
+
+export interface PodUsageMessage {
+  namespace: string;
+  name: string;
+  uid: string;
+  containers: ContainerUsageMessage[];
+}
+
+export interface PodStatsReportMessage {
+  pods: PodUsageMessage[];
+  intervalSeconds: number;
+  sampledAtMs: number;
+}
+
 /** Message type name → its TypeScript shape: the typed map of the wire protocol. */
 export interface WireMessages {
   Birth: BirthMessage;
@@ -147,6 +206,9 @@ export interface WireMessages {
   DesiredState: DesiredStateMessage;
   StatusReport: StatusReportMessage;
   EventBatch: EventBatchMessage;
+  LogRequest: LogRequestMessage;
+  LogChunk: LogChunkMessage;
+  PodStatsReport: PodStatsReportMessage;
 }
 export type WireMessageName = keyof WireMessages;
 

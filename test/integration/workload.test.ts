@@ -111,6 +111,7 @@ t.test('a deployment runs on matching devices, converges on change and is remove
   t.ok(replaced.every((p) => p.spec.containers[0]?.args?.[0] === 'echo changed; sleep 3600'));
   const events = await api(hub, '/api/v1/namespaces/default/events?involvedKind=Deployment&involvedName=web');
   const order = (events.items as { reason: string; message: string; firstTimestamp: string; lastTimestamp: string }[])
+    .filter((e) => e.reason === 'SuccessfulCreate' || e.reason === 'SuccessfulDelete')
     .sort((a, b) => a.firstTimestamp.localeCompare(b.firstTimestamp))
     .map((e) => `${e.reason}: ${e.message.replace(/web-\S+/g, 'web-…')}`);
   t.equal(order[0], 'SuccessfulCreate: created 2 pods: web-… web-…', 'the first two pods, created together');

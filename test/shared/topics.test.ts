@@ -89,11 +89,32 @@ t.test('retains desired state and lets agents publish only their uplink channels
   for (const channel of DEVICE_CHANNELS) {
     if (channel !== 'desired') t.equal(CHANNEL_DELIVERY[channel].retain, false, `${channel} is not retained`);
   }
-  t.same([...AGENT_PUBLISHED_CHANNELS].sort(), ['birth', 'death', 'events', 'heartbeat', 'status']);
+  t.same([...AGENT_PUBLISHED_CHANNELS].sort(), ['birth', 'death', 'events', 'heartbeat', 'podstats', 'status']);
 });
 
 t.test('delivers device events at least once, as status reports are', async (t) => {
   t.same(CHANNEL_DELIVERY.events, { qos: 1, retain: false });
   t.equal(topics.device('cam-1', 'events'), 'flotilla/v1/d/cam-1/events');
   t.equal(topics.everyDevice('events'), 'flotilla/v1/d/+/events');
+});
+
+t.test('builds the fleet topics, all under {prefix}/fleet/, and parses back only those', async (t) => {
+  t.equal(topics.fleetSummary(), 'flotilla/v1/fleet/summary');
+  t.equal(topics.everyFleetDevice(), 'flotilla/v1/fleet/devices/+');
+  t.equal(topics.fleetTree(), 'flotilla/v1/fleet/#');
+  const custom = new Topics('acme/edge');
+  t.same(custom.parseFleet(custom.fleetSummary()), { topic: 'summary' });
+  t.same(custom.parseFleet(custom.fleetEvents()), { topic: 'events' });
+  t.same(custom.parseFleet(custom.fleetDevice('cam-1')), { topic: 'device', device: 'cam-1' });
+  for (const topic of [
+    'acme/edge/fleet/devices/Cam_1',
+    'acme/edge/fleet/devices/cam-1/x',
+    'acme/edge/fleet/devices',
+    'acme/edge/fleet/summary/x',
+    'acme/edge/fleet/other',
+    'flotilla/v1/fleet/summary',
+    custom.device('cam-1', 'status'),
+  ]) {
+    t.equal(custom.parseFleet(topic), undefined, topic);
+  }
 });

@@ -175,7 +175,7 @@ t.test('a Deployment without a selector selects its template labels and gets the
           terminationGracePeriodSeconds: 10,
         },
       },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
     },
   });
 });
@@ -203,7 +203,7 @@ t.test('a Deployment keeps a selector that matches its template, and its own str
 
 t.test('a partial rollingUpdate keeps the other default', async (t) => {
   const result = validateManifest(deployment({ strategy: { rollingUpdate: { maxUnavailable: 2 } } })) as Deployment;
-  t.same(result.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 2 } });
+  t.same(result.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 2 } });
 });
 
 t.test('a Device has no namespace and keeps its labels and cordon flag', async (t) => {
@@ -222,10 +222,10 @@ t.test('a Device has no namespace and keeps its labels and cordon flag', async (
 t.test('refuses an unknown kind, listing the supported kinds and suggesting a near one', async (t) => {
   t.match(
     problemAt(t, { ...deployment(), kind: 'Deploymnet' }, 'kind'),
-    /unsupported kind "Deploymnet" \(did you mean Deployment\?\); supported kinds: Pod, Deployment, Device/,
+    /unsupported kind "Deploymnet" \(did you mean Deployment\?\); supported kinds: Pod, Deployment, DaemonSet, Device/,
   );
   const service = problemAt(t, { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' } }, 'kind');
-  t.match(service, /unsupported kind "Service"; supported kinds: Pod, Deployment, Device/);
+  t.match(service, /unsupported kind "Service"; supported kinds: Pod, Deployment, DaemonSet, Device/);
   t.notMatch(service, /did you mean/);
 });
 
@@ -655,12 +655,12 @@ t.test('refuses rollout settings Flotilla cannot honour', async (t) => {
     /must be absent when the strategy type is Recreate/,
   );
   t.match(
-    problemAt(t, deployment({ strategy: { rollingUpdate: { maxSurge: '25%' } } }), 'spec.strategy.rollingUpdate.maxSurge'),
-    /percentages such as "25%" are not supported/,
+    problemAt(t, deployment({ strategy: { rollingUpdate: { maxSurge: 'a quarter' } } }), 'spec.strategy.rollingUpdate.maxSurge'),
+    /must be a number of pods \(0 or more\) or a percentage such as "25%"/,
   );
   t.match(
     problemAt(t, deployment({ strategy: { rollingUpdate: { maxUnavailable: -1 } } }), 'spec.strategy.rollingUpdate.maxUnavailable'),
-    /must be 0 or more/,
+    /must be a number of pods \(0 or more\)/,
   );
   t.match(
     problemAt(t, deployment({ strategy: { rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } } }), 'spec.strategy.rollingUpdate'),
@@ -801,4 +801,23 @@ t.test('a Deployment template takes env values from Secrets too', async (t) => {
     deployment({ template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27', env: [ref] }] } } }),
   ) as Deployment;
   t.same(result.spec.template.spec.containers[0]?.env, [ref]);
+});
+
+t.test('a Device keeps the taints people set on it, in the Kubernetes shape', async (t) => {
+  const result = validateManifest(device({ taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }, { key: 'maintenance', effect: 'NoExecute' }] })) as Device;
+  t.same(result.spec?.taints, [
+    { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' },
+    { key: 'maintenance', effect: 'NoExecute' },
+  ]);
+});
+
+t.test("a Device's taints are refused with the field path when they are not taints", async (t) => {
+  t.match(problemAt(t, device({ taints: [{ key: 'dedicated', effect: 'PreferNoSchedule' }] }), 'spec.taints[0].effect'), /must be one of NoSchedule, NoExecute/);
+  t.match(problemAt(t, device({ taints: [{ value: 'gpu', effect: 'NoSchedule' }] }), 'spec.taints[0].key'), /is required/);
+  t.match(problemAt(t, device({ taints: [{ key: 'bad key', effect: 'NoSchedule' }] }), 'spec.taints[0].key'), /name may contain only/);
+  t.match(problemAt(t, device({ taints: [{ key: 'a', value: 'not ok!', effect: 'NoSchedule' }] }), 'spec.taints[0].value'), /may contain only/);
+  t.match(problemAt(t, device({ taints: [{ key: 'a', effect: 'NoSchedule', operator: 'Equal' }] }), 'spec.taints[0].operator'), /.+/);
+  t.match(problemAt(t, device({ taints: [{ key: 'a', effect: 'NoSchedule' }, { key: 'a', value: 'b', effect: 'NoSchedule' }] }), 'spec.taints[1]'), /repeats the taint a:NoSchedule/);
+  t.match(problemAt(t, device({ taints: [{ key: 'flotilla.io/unreachable', effect: 'NoExecute' }] }), 'spec.taints[0].key'), /set by the hub/);
+  t.match(problemAt(t, device({ taints: { key: 'a' } }), 'spec.taints'), /must be a list/);
 });

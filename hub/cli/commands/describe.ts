@@ -1,8 +1,10 @@
-/** `flotilla describe pod|device|deployment|secret <name>`. */
-import type { AnyObject, Deployment, Device, FlotillaEvent, Kind, Pod, Secret } from '../../../shared/objects.js';
+/** `flotilla describe pod|device|deployment|daemonset|secret <name>`. */
+import type { AnyObject, DaemonSet, Deployment, Device, FlotillaEvent, Kind, Pod, Secret } from '../../../shared/objects.js';
 import { KINDS } from '../../../shared/objects.js';
 import { apiPath, commandContext, kindOfArgument, write } from '../context.js';
 import type { CommandContext, GlobalOptions } from '../context.js';
+import { daemonSetSelector } from '../format/daemonsets.js';
+import { describeDaemonSet } from '../format/describe-daemonset.js';
 import { describeDeployment } from '../format/describe-deployment.js';
 import { describeDevice } from '../format/describe-device.js';
 import { describePod } from '../format/describe-pod.js';
@@ -23,7 +25,7 @@ async function eventsAbout(context: CommandContext, object: AnyObject): Promise<
   return list.items;
 }
 
-const DESCRIBABLE: readonly Kind[] = ['Pod', 'Device', 'Deployment', 'Secret'];
+const DESCRIBABLE: readonly Kind[] = ['Pod', 'Device', 'Deployment', 'DaemonSet', 'Secret'];
 
 export async function runDescribe(type: string, name: string, options: GlobalOptions): Promise<void> {
   const context = commandContext(options);
@@ -50,6 +52,17 @@ export async function runDescribe(type: string, name: string, options: GlobalOpt
           : (await context.client.get<List<Pod>>(apiPath('Pod', deployment.metadata.namespace ?? context.namespace), { labelSelector: selector }))
               .items;
       write(describeDeployment(deployment, pods, events, now));
+      return;
+    }
+    case 'DaemonSet': {
+      const daemonSet = object as DaemonSet;
+      const selector = daemonSetSelector(daemonSet);
+      const pods =
+        selector === ''
+          ? []
+          : (await context.client.get<List<Pod>>(apiPath('Pod', daemonSet.metadata.namespace ?? context.namespace), { labelSelector: selector })).items;
+      const owned = pods.filter((pod) => pod.metadata.ownerReferences?.some((o) => o.uid === daemonSet.metadata.uid));
+      write(describeDaemonSet(daemonSet, owned, events, now));
       return;
     }
     case 'Secret':

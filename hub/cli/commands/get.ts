@@ -1,11 +1,16 @@
-/** `flotilla get <type> [name...]`: tables like kubectl, or json/yaml/name; `-w` polls. */
+/**
+ * `flotilla get <type> [name...]`: tables like kubectl, or json/yaml/name; `-w` polls.
+ * `flotilla get groups --by <label>`: the devices grouped by a label's values, with their health.
+ */
 import { setTimeout as delay } from 'node:timers/promises';
 import { hasCode } from '../../../shared/errors.js';
+import { labelKeyProblem } from '../../../shared/labels.js';
 import { KINDS } from '../../../shared/objects.js';
-import type { AnyObject, Kind } from '../../../shared/objects.js';
+import type { AnyObject, Device, Kind, Pod } from '../../../shared/objects.js';
 import { apiPath, commandContext, kindOfArgument, write, writeError } from '../context.js';
 import type { CommandContext, GlobalOptions } from '../context.js';
-import { CliError, formatError } from '../errors.js';
+import { CliError, formatError, usageError } from '../errors.js';
+import { formatGroups, groupDevices } from '../format/groups.js';
 import { formatObjects } from '../format/output.js';
 import type { OutputFormat } from '../format/output.js';
 
@@ -14,6 +19,8 @@ export interface GetOptions extends GlobalOptions {
   selector?: string;
   allNamespaces?: boolean;
   watch?: boolean;
+  /** For `get groups`: the label whose values make the groups. */
+  by?: string;
 }
 
 interface ObjectList {
@@ -86,9 +93,36 @@ async function watchList(kind: Kind, context: CommandContext, options: GetOption
   }
 }
 
+const GROUP_TYPES = ['groups', 'group'];
+
+/** `get groups --by site [-l selector]`: one row per value of the label over the devices -l picks. */
+async function getGroups(names: readonly string[], options: GetOptions): Promise<void> {
+  const by = options.by;
+  if (by === undefined) throw usageError('say which label groups the devices: --by <label>', 'flotilla get groups --by site');
+  const problem = labelKeyProblem(by);
+  if (problem !== undefined) throw usageError(`invalid --by "${by}": ${problem}`);
+  if (names.length > 0) throw usageError('get groups takes no names: pick the devices to group with -l', `flotilla get groups --by ${by} -l role=camera`);
+  if (options.watch === true) throw usageError('--watch does not apply to groups');
+  const context = commandContext(options);
+  const devices = await context.client.get<{ items: Device[] }>(apiPath('Device', undefined), { labelSelector: options.selector });
+  if (devices.items.length === 0 && options.output !== 'json' && options.output !== 'yaml') {
+    writeError(options.selector === undefined ? 'No devices found\n' : `No devices match ${options.selector}\n`);
+    return;
+  }
+  const pods = await context.client.get<{ items: Pod[] }>(apiPath('Pod', undefined));
+  write(formatGroups(groupDevices(by, devices.items, pods.items), options.output ?? 'table'));
+}
+
 export async function runGet(type: string, names: string[], options: GetOptions): Promise<void> {
+  if (GROUP_TYPES.includes(type.toLowerCase())) {
+    await getGroups(names, options);
+    return;
+  }
+  if (options.by !== undefined) throw usageError('--by applies to get groups only', `flotilla get groups --by ${options.by}`);
   const context = commandContext(options);
   const kind = kindOfArgument(type);
+  // Events list oldest first, take --for, and follow the fleet events topic with --watch.
+  if (kind === 'Event' && names.length === 0) return (await import('./events.js')).runGetEvents(options);
   if (names.length > 0 && options.allNamespaces === true && KINDS[kind].namespaced) {
     throw new CliError('a name cannot be combined with --all-namespaces', { hint: 'give -n <namespace> instead' });
   }

@@ -2,6 +2,7 @@
 import type { Device, FlotillaEvent, Pod } from '../../../shared/objects.js';
 import { formatMemory, parseMemory } from '../../../shared/quantity.js';
 import { age, humanDuration } from './age.js';
+import { describeConditions, thresholdsText } from './conditions.js';
 import { Description, describeEvents, mapLines } from './describe-layout.js';
 import { deviceCpu, deviceMemory } from './devices.js';
 import { podReady, podRestarts, podStatus } from './pods.js';
@@ -50,6 +51,7 @@ export function describeDevice(device: Device, pods: readonly Pod[], events: rea
   out.field('Created', device.metadata.creationTimestamp ?? '');
   out.field('State', status?.state ?? 'Unknown');
   if (status?.message !== undefined) out.field('Message', status.message);
+  describeConditions(out, status?.conditions, now);
   out.field('Unschedulable', device.spec?.unschedulable === true ? 'true' : 'false');
   out.field('Last Seen', status?.lastSeen === undefined ? 'never' : `${status.lastSeen} (${age(status.lastSeen, now)} ago)`);
   if (status?.offlineSince !== undefined) out.field('Offline Since', `${status.offlineSince} (${age(status.offlineSince, now)} ago)`);
@@ -75,6 +77,7 @@ export function describeDevice(device: Device, pods: readonly Pod[], events: rea
       inner.field('Runtime', `${info.runtime} ${info.runtimeVersion}`.trim());
       inner.field('Agent', info.agentVersion);
       inner.field('Firmware Profile', info.profile || '<none>');
+      inner.field('Health Thresholds', thresholdsText(device));
     });
   }
   const capacity = status?.capacity;

@@ -2,13 +2,18 @@
 import type { Device } from '../../../shared/objects.js';
 import { formatMemory } from '../../../shared/quantity.js';
 import { age } from './age.js';
+import { activePressureNames } from './conditions.js';
 import type { TableOptions } from './pods.js';
 import { labelText, renderTable } from './table.js';
 
-/** `Ready`, or `Ready,SchedulingDisabled` for a cordoned device, as kubectl shows nodes. */
+/**
+ * `Ready`, `Ready,MemoryPressure` for a device under pressure, `Ready,SchedulingDisabled` for a
+ * cordoned one, as kubectl shows nodes.
+ */
 export function deviceState(device: Device): string {
-  const state = device.status?.state ?? 'Unknown';
-  return device.spec?.unschedulable === true ? `${state},SchedulingDisabled` : state;
+  const parts = [device.status?.state ?? 'Unknown', ...activePressureNames(device)];
+  if (device.spec?.unschedulable === true) parts.push('SchedulingDisabled');
+  return parts.join(',');
 }
 
 export function deviceCpu(device: Device): string {

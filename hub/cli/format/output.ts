@@ -1,12 +1,14 @@
 /** `-o` formats: tables (plain and wide), json, yaml and name. */
 import { stringify } from 'yaml';
-import type { AccessToken, AnyObject, Deployment, Device, FlotillaEvent, JoinToken, Kind, Pod, Secret } from '../../../shared/objects.js';
+import type { AccessToken, AnyObject, ControllerRevision, DaemonSet, Deployment, Device, FlotillaEvent, JoinToken, Kind, Pod, Secret } from '../../../shared/objects.js';
 import { accessTokenTable, joinTokenTable, secretTable } from './credentials.js';
+import { daemonSetTable } from './daemonsets.js';
 import { deploymentTable } from './deployments.js';
 import { deviceTable } from './devices.js';
 import { eventTable } from './events.js';
 import { resourceName } from './names.js';
 import { podTable } from './pods.js';
+import { controllerRevisionTable } from './rollout-history.js';
 import type { TableOptions } from './pods.js';
 
 export const OUTPUT_FORMATS = ['wide', 'json', 'yaml', 'name'] as const;
@@ -20,6 +22,8 @@ export function table(kind: Kind, items: readonly AnyObject[], options: TableOpt
       return deviceTable(items as Device[], options);
     case 'Deployment':
       return deploymentTable(items as Deployment[], options);
+    case 'DaemonSet':
+      return daemonSetTable(items as DaemonSet[], options);
     case 'Event':
       return eventTable(items as FlotillaEvent[], options);
     case 'Secret':
@@ -28,6 +32,8 @@ export function table(kind: Kind, items: readonly AnyObject[], options: TableOpt
       return joinTokenTable(items as JoinToken[], options);
     case 'AccessToken':
       return accessTokenTable(items as AccessToken[], options);
+    case 'ControllerRevision':
+      return controllerRevisionTable(items as ControllerRevision[], options);
   }
 }
 

@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import type { AgentOptions } from '../../../agent/config.js';
 import { isFlotillaError } from '../../../shared/errors.js';
+import type { DeviceHealthThresholds } from '../../../shared/objects.js';
 import { parseJoinToken } from '../../../shared/join-token.js';
 import { parseLabelList } from '../../../shared/labels.js';
 import { DEVICE_NAME_MAX, deviceNameProblem } from '../../../shared/topics.js';
@@ -27,6 +28,8 @@ export interface AgentFlags {
   resync?: string;
   topicPrefix?: string;
   logLevel?: string;
+  podStatsInterval?: string;
+  healthThresholds?: string;
 }
 
 /** `Pi-Kitchen.local` → `pi-kitchen-local`: a host name as a device name (a DNS label). */
@@ -61,6 +64,35 @@ function labels(s: Setting | undefined, fallback: Record<string, string>): Recor
   }
 }
 
+/** `--health-thresholds` keys, the threshold each sets, and its upper limit. */
+const HEALTH_KEYS = {
+  memory: { field: 'memoryPressurePercent', max: 100, unit: 'percent of memory in use' },
+  disk: { field: 'diskPressurePercent', max: 100, unit: 'percent of disk in use' },
+  temperature: { field: 'highTemperatureCelsius', max: 150, unit: '°C' },
+} as const;
+
+/**
+ * `memory=80,temperature=70`: thresholds of the device's pressure conditions, each over the
+ * profile's (the rest stay the profile's, or the hub's without a profile).
+ */
+function healthThresholds(s: Setting | undefined, fallback: DeviceHealthThresholds | undefined): DeviceHealthThresholds | undefined {
+  if (s === undefined) return fallback === undefined ? undefined : { ...fallback };
+  const thresholds: DeviceHealthThresholds = { ...fallback };
+  for (const part of s.value.split(',')) {
+    const [key = '', value = '', ...rest] = part.split('=').map((piece) => piece.trim());
+    const known = Object.hasOwn(HEALTH_KEYS, key) ? HEALTH_KEYS[key as keyof typeof HEALTH_KEYS] : undefined;
+    if (known === undefined || rest.length > 0) {
+      throw invalidSetting(s, `"${part.trim()}" is not a threshold: write ${Object.keys(HEALTH_KEYS).map((k) => `${k}=<number>`).join(',')}`);
+    }
+    const number = Number(value);
+    if (value === '' || !Number.isFinite(number) || number <= 0 || number > known.max) {
+      throw invalidSetting(s, `${key} must be a number above 0 and at most ${known.max} (${known.unit}), got "${value}"`);
+    }
+    thresholds[known.field] = number;
+  }
+  return thresholds;
+}
+
 /** A token that cannot be read is refused now, not after the agent started. */
 function joinToken(s: Setting): string {
   try {
@@ -90,7 +122,10 @@ export function resolveAgentOptions(flags: AgentFlags, d: AgentDefaults, env: En
     maxBackoffSeconds: seconds(setting('--max-backoff', flags.maxBackoff, env), d.maxBackoffSeconds),
     resyncSeconds: seconds(setting('--resync', flags.resync, env), d.resyncSeconds),
     logLevel: logLevel(setting('--log-level', flags.logLevel, env, 'FLOTILLA_LOG_LEVEL'), d.logLevel),
+    podStatsSeconds: seconds(setting('--pod-stats-interval', flags.podStatsInterval, env, 'FLOTILLA_POD_STATS_INTERVAL'), d.podStatsSeconds),
   };
+  const health = healthThresholds(setting('--health-thresholds', flags.healthThresholds, env, 'FLOTILLA_HEALTH_THRESHOLDS'), d.health);
+  if (health !== undefined) options.health = health;
   const endpoint = setting('--runtime-endpoint', flags.runtimeEndpoint, env, 'FLOTILLA_RUNTIME_ENDPOINT');
   if (endpoint !== undefined) options.runtimeEndpoint = nonEmpty(endpoint, '');
   else if (d.runtimeEndpoint !== undefined) options.runtimeEndpoint = d.runtimeEndpoint;

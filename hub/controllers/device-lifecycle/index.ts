@@ -19,10 +19,14 @@ import { podInformer, type PodInformer } from '../pods.js';
 import type { Controller } from '../controller.js';
 import type { EventSink } from '../events.js';
 import { livenessState, usageOf, type Liveness, type LivenessThresholds } from './liveness.js';
+import { deviceInfoOf } from '../device-conditions/thresholds.js';
 
 /** Set on every birth from what the agent reports, so selectors can pick by architecture. */
 
 const TICK_MS = 1_000;
+
+/** The reason of the event of a device that is Ready again after NotReady or Offline. */
+export const BACK_ONLINE_REASON = 'BackOnline';
 
 export interface DeviceLive {
   usage?: DeviceUsage;
@@ -207,7 +211,7 @@ export class DeviceLifecycleController implements Controller {
     else if (base.status?.state !== 'Offline' || base.status.offlineSince === undefined) status.offlineSince = new Date(now).toISOString();
     const labels = { ...base.metadata.labels };
     if (birth?.info) {
-      status.info = birth.info;
+      status.info = deviceInfoOf(birth.info);
       if (birth.info.arch) labels[ARCH_LABEL] = birth.info.arch;
     }
     if (birth?.capacity) {
@@ -233,7 +237,10 @@ export class DeviceLifecycleController implements Controller {
     if (!stored) events.record(involved, 'Normal', 'Registered', `device ${name} joined the fleet`);
     if (previous === 'Ready' && state !== 'Ready') await this.#markPodsNotReady(name, message);
     if (previous !== state) {
-      events.record(involved, state === 'Ready' ? 'Normal' : 'Warning', state, `device is ${state}: ${message}`);
+      // A device back from NotReady or Offline is told apart from one Ready for the first time
+      // (new, or enrolled and never yet heard from).
+      const back = state === 'Ready' && previous !== undefined && stored?.status?.lastSeen !== undefined;
+      events.record(involved, state === 'Ready' ? 'Normal' : 'Warning', back ? BACK_ONLINE_REASON : state, back ? `device is back (was ${previous}): ${message}` : `device is ${state}: ${message}`);
       this.#options.log.info({ device: name, state, message }, 'device state changed');
     }
     this.#options.onDeviceChanged?.(written);

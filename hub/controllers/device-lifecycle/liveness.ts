@@ -60,5 +60,12 @@ export function usageOf(heartbeat: HeartbeatMessage): DeviceUsage {
     usage.diskTotalBytes = heartbeat.diskTotalBytes;
   }
   if (heartbeat.temperatureCelsius !== 0) usage.temperatureCelsius = heartbeat.temperatureCelsius;
+  // 0 from an agent that does not count its network traffic (older, or a board without counters).
+  if ((heartbeat.networkRxBytes ?? 0) > 0 || (heartbeat.networkTxBytes ?? 0) > 0) {
+    usage.networkRxBytes = heartbeat.networkRxBytes ?? 0;
+    usage.networkTxBytes = heartbeat.networkTxBytes ?? 0;
+    usage.networkRxBytesPerSecond = heartbeat.networkRxBytesPerSecond ?? 0;
+    usage.networkTxBytesPerSecond = heartbeat.networkTxBytesPerSecond ?? 0;
+  }
   return usage;
 }

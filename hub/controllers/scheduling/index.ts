@@ -15,7 +15,7 @@
 import { hasCode } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { referenceTo, type Pod, type PodCondition } from '../../../shared/objects.js';
-import { assume, createScheduler, forget, snapshotFleet, type FleetSnapshot, type Scheduler, type ScheduleResult } from '../../scheduler/schedule.js';
+import { assume, createScheduler, forget, ownerUidOf, snapshotFleet, type FleetSnapshot, type Scheduler, type ScheduleResult } from '../../scheduler/schedule.js';
 import type { SchedulerConfig } from '../../scheduler/config.js';
 import type { Store, WatchEvent } from '../../store/store.js';
 import type { Controller } from '../controller.js';
@@ -44,9 +44,12 @@ export function unschedulableMessage(result: Extract<ScheduleResult, { bound: fa
   return [result.message, ...shown, ...(more > 0 ? [`  … and ${more} more devices`] : [])].join('\n');
 }
 
-/** What the scheduler judges a pod by: pods alike in it (one template's) fare alike. */
+/**
+ * What the scheduler judges a pod by: pods alike in it (one template's) fare alike. The owner
+ * and the annotations count too: a workload's limit of pods per device is its own.
+ */
 function schedulingSignature(pod: Pod): string {
-  return JSON.stringify([pod.metadata.namespace, pod.metadata.labels, pod.spec]);
+  return JSON.stringify([pod.metadata.namespace, ownerUidOf(pod), pod.metadata.labels, pod.metadata.annotations, pod.spec]);
 }
 
 export class SchedulingController implements Controller {
@@ -61,8 +64,11 @@ export class SchedulingController implements Controller {
   /** The fleet with every bound, unfinished pod counted; undefined when it must be built anew. */
   #fleet: FleetSnapshot | undefined;
 
-  /** `pods`: the hub's shared pod cache; one of its own otherwise. */
-  constructor(options: { store: Store; events: EventSink; log: Logger; config?: SchedulerConfig; pods?: PodInformer }) {
+  readonly #onBound: ((pod: Pod, device: string) => void) | undefined;
+
+  /** `pods`: the hub's shared pod cache; one of its own otherwise. `onBound`: told of each binding that landed. */
+  constructor(options: { store: Store; events: EventSink; log: Logger; config?: SchedulerConfig; pods?: PodInformer; onBound?: (pod: Pod, device: string) => void }) {
+    this.#onBound = options.onBound;
     this.#store = options.store;
     this.#events = options.events;
     this.#log = options.log;
@@ -180,6 +186,7 @@ export class SchedulingController implements Controller {
       if (hasCode(error, 'Conflict') || hasCode(error, 'NotFound')) return false;
       throw error;
     }
+    this.#onBound?.(pod, device);
     this.#events.record(referenceTo(pod), 'Normal', 'Scheduled', `assigned ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name} to ${device}`);
     this.#log.debug({ pod: pod.metadata.name, device }, 'pod bound');
     return true;

@@ -279,3 +279,22 @@ t.test('an invalid Secret beside a valid Pod stores neither, and the error shows
   t.equal(await api.store.get('Pod', 'default', 'web'), undefined);
   t.equal(await api.store.get('Secret', 'default', 'db'), undefined);
 });
+
+t.test("applying a Device sets its taints, keeps them when a later manifest leaves them out, and clears them with an empty list", async (t) => {
+  const api = await setup(t);
+  const tainted = deviceManifest('gpu-1', { role: 'ml' });
+  tainted['spec'] = { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] };
+  t.same((await apply(api, [tainted])).body.items, [{ kind: 'Device', name: 'gpu-1', action: 'created' }]);
+  t.same((await api.store.get('Device', undefined, 'gpu-1'))?.spec?.taints, [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }]);
+
+  const cordonOnly = deviceManifest('gpu-1', { role: 'ml' });
+  cordonOnly['spec'] = { unschedulable: true };
+  await apply(api, [cordonOnly]);
+  const cordoned = await api.store.get('Device', undefined, 'gpu-1');
+  t.same(cordoned?.spec, { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }], unschedulable: true });
+
+  const untainted = deviceManifest('gpu-1', { role: 'ml' });
+  untainted['spec'] = { taints: [] };
+  await apply(api, [untainted]);
+  t.same((await api.store.get('Device', undefined, 'gpu-1'))?.spec, { unschedulable: true });
+});

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { publishDenial, subscribeDenial } from '../../../hub/broker/acl.js';
+import { publishDenial, subscribeDenial, watcherPublishDenial, watcherSubscribeDenial } from '../../../hub/broker/acl.js';
 import { agentClientId, Topics, type DeviceChannel } from '../../../shared/topics.js';
 
 const topics = new Topics();
@@ -71,9 +71,10 @@ t.test('a client id in the agent form with an invalid device name gets no device
   t.type(publishDenial(topics, fake, 'flotilla/v1/d/cam-1/status'), 'string');
 });
 
-t.test('an agent may subscribe only to its own desired state', async (t) => {
+t.test('an agent may subscribe only to its own desired state and its own requests', async (t) => {
   t.equal(subscribeDenial(topics, CAM, topics.device('cam-1', 'desired')), undefined);
-  const refused = 'device cam-1 may only subscribe to flotilla/v1/d/cam-1/desired';
+  t.equal(subscribeDenial(topics, CAM, topics.deviceRequests('cam-1')), undefined);
+  const refused = 'device cam-1 may only subscribe to flotilla/v1/d/cam-1/desired and flotilla/v1/d/cam-1/req/#';
   for (const filter of [
     topics.device('cam-2', 'desired'),
     topics.deviceTree('cam-1'),
@@ -99,4 +100,19 @@ t.test('follows a configured topic prefix', async (t) => {
   t.type(publishDenial(custom, CAM, 'flotilla/v1/d/cam-1/status'), 'string');
   t.type(publishDenial(custom, HUB, 'acme/edge/d/cam-1/heartbeat'), 'string');
   t.equal(subscribeDenial(custom, CAM, 'acme/edge/d/cam-1/desired'), undefined);
+});
+
+t.test('a watcher may subscribe to the fleet topics and to nothing outside them', async (t) => {
+  for (const filter of [topics.fleetTree(), topics.fleetSummary(), topics.everyFleetDevice(), topics.fleetDevice('cam-1'), topics.fleetEvents()]) {
+    t.equal(watcherSubscribeDenial(topics, 'dashboard', filter), undefined, filter);
+  }
+  for (const filter of ['#', 'flotilla/#', 'flotilla/v1/#', 'flotilla/v1/+/devices/cam-1', '+/v1/fleet/#', 'flotilla/v1/fleet', topics.everyDevice('desired'), topics.deviceTree('cam-1'), '$SYS/#']) {
+    t.equal(watcherSubscribeDenial(topics, 'dashboard', filter), 'watcher dashboard may only subscribe under flotilla/v1/fleet/#', filter);
+  }
+});
+
+t.test('a watcher may publish nothing, not even on the fleet topics', async (t) => {
+  for (const topic of [topics.fleetEvents(), topics.fleetSummary(), topics.fleetDevice('cam-1')]) {
+    t.equal(watcherPublishDenial('dashboard', topic), `watcher dashboard may not publish (${topic}); watchers read the fleet topics only`);
+  }
 });

@@ -205,3 +205,32 @@ t.test('a pod moved to another device takes its value with it, and the first dev
   t.same(h.envOf('b', 'app'), { DB_PASSWORD: 'moving' });
   t.notMatch(JSON.stringify(h.published.get('a')?.at(-1)), /moving/);
 });
+
+t.test("the time from a device's pods changing to the broker acknowledging its new document is told, once per document", async (t) => {
+  const store = await createLevelStore({ dataDir: t.testdir(), onCorruptEntry: () => {} });
+  const acks: (() => void)[] = [];
+  const publisher: DesiredPublisher = {
+    publishDesired: (_device, _desired, sent) => void (sent && acks.push(() => sent())),
+    clearDesired: () => {},
+  };
+  const latencies: number[] = [];
+  const dispatcher = new Dispatcher({ store, publisher, log: pino({ level: 'silent' }), events: { record: () => undefined }, onPublished: (seconds) => latencies.push(seconds) });
+  t.teardown(async () => {
+    await dispatcher.stop();
+    await store.close();
+  });
+  await dispatcher.start();
+  await store.create(device('cam-1'));
+  await delay(60);
+  acks.splice(0).forEach((ack) => ack());
+  latencies.length = 0;
+  await store.create(pod('a', 'cam-1', []));
+  await store.create(pod('b', 'cam-1', []));
+  await delay(60);
+  t.equal(acks.length, 1, 'both pods went out in one document');
+  t.same(latencies, [], 'nothing is told before the broker acknowledges');
+  await delay(30);
+  acks.splice(0).forEach((ack) => ack());
+  t.equal(latencies.length, 1);
+  t.ok((latencies[0] ?? 0) >= 0.08, `measured from the first change, through the acknowledgement (${latencies[0]} s)`);
+});

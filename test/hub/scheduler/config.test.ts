@@ -1,5 +1,5 @@
 import t from 'tap';
-import { buildProfile, DEFAULT_FILTERS, DEFAULT_SCORES } from '../../../hub/scheduler/config.js';
+import { buildProfile, checkSchedulerConfig, DEFAULT_FILTERS, DEFAULT_SCORES } from '../../../hub/scheduler/config.js';
 import { Status } from '../../../hub/scheduler/framework.js';
 import { inTreeRegistry } from '../../../hub/scheduler/registry.js';
 
@@ -16,9 +16,9 @@ t.test('runs the built-in filters and scores when none are named', async (t) => 
 });
 
 t.test('refuses an unknown plugin, naming the field and the plugins there are', async (t) => {
-  t.throws(() => buildProfile({ filters: ['device-ready', 'taint-toleration'] }, inTreeRegistry()), {
+  t.throws(() => buildProfile({ filters: ['device-ready', 'gpu-fit'] }, inTreeRegistry()), {
     code: 'Invalid',
-    details: [{ field: 'filters[1]', message: /"taint-toleration".*device-ready/ }],
+    details: [{ field: 'filters[1]', message: /"gpu-fit".*device-ready/ }],
   });
 });
 
@@ -82,4 +82,45 @@ t.test('reports a plugin whose factory throws as a configuration problem', async
 t.test('refuses a share of devices to score outside 0..100', async (t) => {
   t.throws(() => buildProfile({ percentageOfDevicesToScore: 120 }, inTreeRegistry()), { code: 'Invalid', details: [{ field: 'percentageOfDevicesToScore' }] });
   t.equal(buildProfile({ percentageOfDevicesToScore: 30 }, inTreeRegistry()).percentageOfDevicesToScore, 30);
+});
+
+t.test('runs every filter but label-spread by default, platform and taints before room', async (t) => {
+  t.same(DEFAULT_FILTERS, ['node-name', 'device-selector', 'device-platform', 'device-ready', 'taint-toleration', 'pods-per-device', 'resources-fit']);
+});
+
+t.test("reports a plugin's bad arguments at the arguments, field by field", async (t) => {
+  t.throws(
+    () =>
+      buildProfile(
+        { scores: [{ name: 'label-spread', weight: 1 }], pluginArgs: { 'label-spread': { topologyKey: 'not a key' }, 'pods-per-device': { defaultMaxPerDevice: -2 } } },
+        inTreeRegistry(),
+      ),
+    {
+      code: 'Invalid',
+      details: [{ field: 'pluginArgs.pods-per-device.defaultMaxPerDevice' }, { field: 'pluginArgs.label-spread.topologyKey' }],
+    },
+  );
+});
+
+t.test('says where a plugin that needs arguments is listed when it was given none', async (t) => {
+  t.throws(() => buildProfile({ scores: [{ name: 'label-spread', weight: 2 }] }, inTreeRegistry()), {
+    code: 'Invalid',
+    details: [{ field: 'pluginArgs.label-spread.topologyKey', message: /is required.*listed at scores\[0\]\.name/ }],
+  });
+});
+
+t.test('refuses pluginArgs that is not an object of plugin names', async (t) => {
+  t.throws(() => buildProfile({ pluginArgs: ['spread'] as unknown as Record<string, unknown> }, inTreeRegistry()), {
+    code: 'Invalid',
+    details: [{ field: 'pluginArgs' }],
+  });
+});
+
+t.test('checks a settings section: its fields by name, then every plugin as it would be built', async (t) => {
+  t.same(checkSchedulerConfig(undefined), {});
+  const section = { scores: [{ name: 'label-spread', weight: 2 }], pluginArgs: { 'label-spread': { topologyKey: 'site' } } };
+  t.same(checkSchedulerConfig(section), section);
+  t.throws(() => checkSchedulerConfig({ filter: ['node-name'] }), { code: 'Invalid', details: [{ field: 'filter', message: /not a scheduler setting.*filters/ }] });
+  t.throws(() => checkSchedulerConfig(['node-name']), { code: 'Invalid', details: [{ field: '' }] });
+  t.throws(() => checkSchedulerConfig({ percentageOfDevicesToScore: 120 }), { code: 'Invalid', details: [{ field: 'percentageOfDevicesToScore' }] });
 });

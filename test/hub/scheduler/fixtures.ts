@@ -1,7 +1,7 @@
 /** Devices and pods for the scheduler's tests, with only what each test cares about spelled out. */
 import { CycleContext, Status, type FilterPlugin, type PreFilterResult, type ScorePlugin } from '../../../hub/scheduler/framework.js';
 import { snapshotFleet, type DeviceSnapshot } from '../../../hub/scheduler/snapshot.js';
-import type { Device, DeviceState, Labels, Pod, ResourceList } from '../../../shared/objects.js';
+import type { Device, DeviceState, Labels, Pod, ResourceList, Taint, Toleration } from '../../../shared/objects.js';
 
 export interface DeviceOptions {
   labels?: Labels;
@@ -9,17 +9,25 @@ export interface DeviceOptions {
   cordoned?: boolean;
   /** null: the device has not reported capacity yet. */
   capacity?: { cpu?: string; memory?: string; pods?: number } | null;
+  taints?: Taint[];
+  /** What the device's agent reported of its platform; absent: nothing reported. */
+  platform?: { arch: string; os: string };
 }
 
 export function device(name: string, options: DeviceOptions = {}): Device {
-  const { labels = {}, state = 'Ready', cordoned = false, capacity = {} } = options;
+  const { labels = {}, state = 'Ready', cordoned = false, capacity = {}, taints, platform } = options;
   return {
     apiVersion: 'flotilla.io/v1',
     kind: 'Device',
     metadata: { name, labels },
-    spec: { unschedulable: cordoned },
+    spec: { unschedulable: cordoned, ...(taints === undefined ? {} : { taints }) },
     status: {
       state,
+      ...(platform === undefined
+        ? {}
+        : {
+            info: { ...platform, kernel: '6.1', hostname: name, runtime: 'podman', runtimeVersion: '4.3', agentVersion: '0.1.0' },
+          }),
       ...(capacity === null ? {} : { capacity: { cpu: capacity.cpu ?? '4', memory: capacity.memory ?? '8Gi', pods: capacity.pods ?? 110 } }),
     },
   };
@@ -34,6 +42,8 @@ export interface PodOptions {
   limits?: ResourceList;
   /** uid of the owning Deployment. */
   owner?: string;
+  annotations?: Record<string, string>;
+  tolerations?: Toleration[];
   phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
 }
 
@@ -48,6 +58,7 @@ export function pod(name: string, options: PodOptions = {}): Pod {
     metadata: {
       name,
       namespace: options.namespace ?? 'default',
+      ...(options.annotations === undefined ? {} : { annotations: options.annotations }),
       ...(options.owner === undefined
         ? {}
         : { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: options.owner, controller: true }] }),
@@ -57,6 +68,7 @@ export function pod(name: string, options: PodOptions = {}): Pod {
       ...(options.nodeName === undefined ? {} : { nodeName: options.nodeName }),
       ...(options.nodeSelector === undefined ? {} : { nodeSelector: options.nodeSelector }),
       ...(options.deviceSelector === undefined ? {} : { deviceSelector: options.deviceSelector }),
+      ...(options.tolerations === undefined ? {} : { tolerations: options.tolerations }),
     },
     ...(options.phase === undefined ? {} : { status: { phase: options.phase } }),
   };

@@ -4,8 +4,20 @@ import { inTreeRegistry, Registry } from '../../../hub/scheduler/registry.js';
 
 const alwaysFits = (name: string) => () => ({ name, filter: () => Status.success() });
 
-t.test('holds the six built-in plugins', async (t) => {
-  t.same(inTreeRegistry().names(), ['device-ready', 'device-selector', 'least-allocated', 'node-name', 'resources-fit', 'spread']);
+t.test('holds the built-in plugins', async (t) => {
+  t.same(inTreeRegistry().names(), [
+    'device-platform',
+    'device-pressure',
+    'device-ready',
+    'device-selector',
+    'label-spread',
+    'least-allocated',
+    'node-name',
+    'pods-per-device',
+    'resources-fit',
+    'spread',
+    'taint-toleration',
+  ]);
 });
 
 t.test('refuses to register a second plugin under a name already taken', async (t) => {
@@ -39,7 +51,7 @@ t.test('unregisters a plugin, and refuses to unregister one it does not have', a
 
 t.test('names the registered plugins when asked for one it does not know', async (t) => {
   t.throws(
-    () => inTreeRegistry().create('taint-toleration'),
+    () => inTreeRegistry().create('gpu-fit'),
     { code: 'NotFound', hint: /device-ready/ },
   );
 });

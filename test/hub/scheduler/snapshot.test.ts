@@ -150,3 +150,22 @@ t.test('keeps its label index as it was when pods are assumed and forgotten', as
   t.equal(fleet.devicesLabelled('role', 'camera'), before, 'the same list, not rebuilt');
   t.same(before, [0, 1]);
 });
+
+t.test("counts a workload's pods per value of a label, and keeps the count as pods come and go", async (t) => {
+  const devices = [device('a-1', { labels: { site: 'a' } }), device('a-2', { labels: { site: 'a' } }), device('b-1', { labels: { site: 'b' } }), device('lab')];
+  const fleet = snapshotFleet(devices, [
+    pod('web-1', { nodeName: 'a-1', owner: 'dep-web' }),
+    pod('web-2', { nodeName: 'a-2', owner: 'dep-web' }),
+    pod('web-3', { nodeName: 'lab', owner: 'dep-web' }),
+    pod('db-1', { nodeName: 'b-1', owner: 'dep-db' }),
+  ]);
+  t.same(Object.fromEntries(fleet.podsOfOwnerByLabel('dep-web', 'site')), { a: 2 }, 'devices without the label are left out');
+  const web4 = pod('web-4', { owner: 'dep-web' });
+  assume(fleet, web4, 'b-1');
+  t.same(Object.fromEntries(fleet.podsOfOwnerByLabel('dep-web', 'site')), { a: 2, b: 1 });
+  forget(fleet, web4);
+  forget(fleet, pod('web-1', { owner: 'dep-web' }));
+  t.same(Object.fromEntries(fleet.podsOfOwnerByLabel('dep-web', 'site')), { a: 1 });
+  t.same(Object.fromEntries(fleet.podsOfOwnerByLabel('dep-db', 'site')), { b: 1 });
+  t.same(Object.fromEntries(fleet.podsOfOwnerByLabel('dep-none', 'site')), {});
+});

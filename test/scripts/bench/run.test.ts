@@ -31,7 +31,7 @@ t.test('every benchmark runs in quick mode and reports its figures as numbers', 
   const results = JSON.parse(readFileSync(out, 'utf8')) as Results;
   t.equal(results.quick, true);
   const benchmarks = new Set(results.figures.map((f) => f.benchmark));
-  for (const name of ['pod-startup', 'hub-scale', 'scheduler', 'rollout', 'hub-restart', 'agent-footprint', 'brokers']) {
+  for (const name of ['pod-startup', 'hub-scale', 'scheduler', 'rollout', 'daemonset-rollout', 'hub-restart', 'agent-footprint', 'brokers']) {
     t.ok(benchmarks.has(name), `${name} reported figures`);
   }
   for (const figure of results.figures) {

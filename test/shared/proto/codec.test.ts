@@ -45,7 +45,17 @@ const status: StatusReportMessage = {
 
 const birth: BirthMessage = {
   bdSeq: 42,
-  info: { arch: 'arm64', os: 'linux', kernel: '6.1.0', hostname: 'pi-1', runtime: 'podman', runtimeVersion: '4.3.1', agentVersion: '0.1.0', profile: 'raspberry-pi-4' },
+  info: {
+    arch: 'arm64',
+    os: 'linux',
+    kernel: '6.1.0',
+    hostname: 'pi-1',
+    runtime: 'podman',
+    runtimeVersion: '4.3.1',
+    agentVersion: '0.1.0',
+    profile: 'raspberry-pi-4',
+    health: { memoryPressurePercent: 90, diskPressurePercent: 85, highTemperatureCelsius: 75 },
+  },
   capacity: { cpuMillis: 4000, memoryBytes: 8 * 1024 ** 3, pods: 110 },
   labels: { site: 'plant-3', role: 'camera' },
   status,
@@ -73,6 +83,10 @@ const heartbeat: HeartbeatMessage = {
   runningPods: 3,
   bdSeq: 42,
   sentAtMs: 1_795_000_000_000,
+  networkRxBytes: 12_000_000_000,
+  networkTxBytes: 340_000_000,
+  networkRxBytesPerSecond: 2048,
+  networkTxBytesPerSecond: 512,
 };
 
 const desired: DesiredStateMessage = {

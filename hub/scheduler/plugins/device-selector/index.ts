@@ -1,15 +1,17 @@
 /**
  * device-selector: a pod runs only on devices whose labels match both its nodeSelector (every
- * label given) and its deviceSelector (a selector string, `role=camera,site in (a,b)`).
+ * label given) and its deviceSelector (a selector string with Kubernetes' equality and
+ * set-based requirements: `role=camera,site in (a,b),tier notin (test),gpu,!retired`).
  * More room on a device would not help, so a mismatch is UnschedulableAndUnresolvable.
+ * Requirements on the device's arch and OS are device-platform's (see pod-selection.ts).
  *
  * Its pre-filter names the matching devices, found through the fleet snapshot's label index
  * and worked out once per selector and snapshot, so the scheduler looks at no other device
  * while a pod fits somewhere.
  */
-import type { Labels, Pod } from '../../../../shared/objects.js';
-import { parseSelector, selectorFromLabels, SelectorSyntaxError, type Selector } from '../../../../shared/selector.js';
+import type { Selector } from '../../../../shared/selector.js';
 import { cycleKey, preFilterResult, Status, type CycleContext, type FilterPlugin, type PreFilterResult } from '../../framework.js';
+import { podSelectionOf } from '../../pod-selection.js';
 import type { DeviceSnapshot, FleetSnapshot } from '../../snapshot.js';
 
 export const NAME = 'device-selector';
@@ -44,28 +46,20 @@ interface Prepared {
 /** A Status when the pod's selector cannot be read, null when it selects every device. */
 const PREPARED = cycleKey<Prepared | Status | null>(`${NAME}/prepared`);
 
-// Replicas of one Deployment share their selector, so a few entries serve thousands of pods.
-const MAX_REMEMBERED = 512;
-
 export function create() {
-  const remembered = new Map<string, Selection | Status>();
-
-  function selectionFor(pod: Pod): Selection | Status | null {
-    const { nodeSelector = {}, deviceSelector = '' } = pod.spec;
-    if (deviceSelector.trim() === '' && Object.keys(nodeSelector).length === 0) return null;
-    const key = JSON.stringify([deviceSelector, Object.entries(nodeSelector).sort()]);
-    let found = remembered.get(key);
-    if (found === undefined) {
-      found = selectionOf(nodeSelector, deviceSelector);
-      if (remembered.size >= MAX_REMEMBERED) remembered.clear();
-      remembered.set(key, found);
-    }
-    return found;
-  }
+  // By the shared Selector object pod-selection hands every pod alike.
+  const selections = new WeakMap<Selector, Selection>();
 
   function prepare(ctx: CycleContext): Prepared | Status | null {
-    const selection = selectionFor(ctx.pod);
-    if (selection === null || selection instanceof Status) return selection;
+    const selected = podSelectionOf(ctx);
+    if (selected instanceof Status) return selected;
+    const selector = selected.labels;
+    if (selector === null) return null;
+    let selection = selections.get(selector);
+    if (selection === undefined) {
+      selection = { selector, mismatch: mismatchOf(selector), fleets: new WeakMap() };
+      selections.set(selector, selection);
+    }
     let known = selection.fleets.get(ctx.fleet);
     if (known === undefined) {
       known = { answers: new Uint8Array(ctx.fleet.devices.length), candidates: undefined };
@@ -151,24 +145,7 @@ function narrowestRequirement(selector: Selector, fleet: FleetSnapshot): (readon
   return narrowest;
 }
 
-function selectionOf(nodeSelector: Labels, deviceSelector: string): Selection | Status {
-  let fromLabels: Selector;
-  let parsed: Selector;
-  try {
-    fromLabels = selectorFromLabels(nodeSelector);
-  } catch (error) {
-    return Status.unresolvable(`nodeSelector is invalid: ${messageOf(error)}`);
-  }
-  try {
-    parsed = parseSelector(deviceSelector);
-  } catch (error) {
-    const problem = error instanceof SelectorSyntaxError ? error.problem : messageOf(error);
-    return Status.unresolvable(`deviceSelector "${deviceSelector}" is invalid ${problem}`);
-  }
-  const selector = fromLabels.and(parsed);
-  return { selector, mismatch: Status.unresolvable(`labels do not match selector ${selector.toString()}`), fleets: new WeakMap() };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** "25 do not match role=camera" in the fleet-wide message. */
+function mismatchOf(selector: Selector): Status {
+  return Status.unresolvable(`device does not match ${selector.toString()}`);
 }

@@ -2,6 +2,10 @@
  * resources-fit: the pod's request, added to what the device's pods already request, must fit
  * the device's capacity: cpu, memory and the number of pods, as Kubernetes' NodeResourcesFit.
  * A resource the pod does not ask for never keeps it off a device.
+ *
+ * The capacity is the device's `status.capacity`, which its agent reports as what is left for
+ * pods once its firmware profile's reserve (cpu and memory kept for the system) is taken off,
+ * Kubernetes' allocatable: the reserve is never handed out.
  */
 import { formatCpu, formatMemory } from '../../../../shared/quantity.js';
 import { Status, type FilterPlugin, type Reason } from '../../framework.js';
@@ -78,21 +82,21 @@ function shortfallsOf(request: PodRequest, device: DeviceSnapshot, capacity: Rea
 
   const shortfalls: Reason[] = [];
   if (tooManyPods) {
-    shortfalls.push({ reason: `too many pods (${used.pods} of ${capacity.pods})`, summary: 'too many pods' });
+    shortfalls.push({ reason: `too many pods (${used.pods} of ${capacity.pods})`, summary: 'device has no room for another pod' });
   }
   // Figures are written out only if someone reads them (see Status).
   if (cpuShort) {
     const [wanted, free, total] = [request.cpuMillis, Math.max(0, freeCpu), capacity.cpuMillis];
     shortfalls.push({
       reason: () => `insufficient cpu (requested ${formatCpu(wanted)}, ${formatCpu(free)} free of ${formatCpu(total)})`,
-      summary: 'insufficient cpu',
+      summary: 'device has too little cpu',
     });
   }
   if (memoryShort) {
     const [wanted, free, total] = [request.memoryBytes, Math.max(0, freeMemory), capacity.memoryBytes];
     shortfalls.push({
       reason: () => `insufficient memory (requested ${formatMemory(wanted)}, ${formatMemory(free)} free of ${formatMemory(total)})`,
-      summary: 'insufficient memory',
+      summary: 'device has too little memory',
     });
   }
   return shortfalls;

@@ -72,3 +72,25 @@ t.test('what a profile reserves is taken off the capacity the device offers, nev
   t.equal(allocatable(host, undefined), host);
   t.end();
 });
+
+t.test("a firmware profile's health thresholds go to the hub, and --health-thresholds overrides them one by one", (t) => {
+  const pi = profileDefaults(loadFirmwareProfile('raspberry-pi-4'), defaultAgentOptions);
+  t.same(resolveAgentOptions({ name: 'pi-1' }, pi, {}).health, { memoryPressurePercent: 90, diskPressurePercent: 85, highTemperatureCelsius: 75 });
+  t.same(resolveAgentOptions({ name: 'pi-1', healthThresholds: 'memory=1, temperature=60' }, pi, {}).health, {
+    memoryPressurePercent: 1,
+    diskPressurePercent: 85,
+    highTemperatureCelsius: 60,
+  });
+  t.equal(resolveAgentOptions({ name: 'dev' }, defaultAgentOptions, {}).health, undefined, "without a profile or the flag, the hub's");
+  t.same(resolveAgentOptions({ name: 'dev' }, defaultAgentOptions, { FLOTILLA_HEALTH_THRESHOLDS: 'disk=70' }).health, { diskPressurePercent: 70 });
+  t.throws(() => resolveAgentOptions({ name: 'dev', healthThresholds: 'memory=150' }, defaultAgentOptions, {}), { message: /memory must be a number above 0 and at most 100/ });
+  t.throws(() => resolveAgentOptions({ name: 'dev', healthThresholds: 'fan=3' }, defaultAgentOptions, {}), { message: /"fan=3" is not a threshold: write memory=<number>,disk=<number>,temperature=<number>/ });
+  t.end();
+});
+
+t.test('pod figures are reported every 30 s unless --pod-stats-interval says otherwise', (t) => {
+  t.equal(resolveAgentOptions({ name: 'dev' }, defaultAgentOptions, {}).podStatsSeconds, 30);
+  t.equal(resolveAgentOptions({ name: 'dev', podStatsInterval: '2' }, defaultAgentOptions, {}).podStatsSeconds, 2);
+  t.throws(() => resolveAgentOptions({ name: 'dev', podStatsInterval: '0' }, defaultAgentOptions, {}), { message: /--pod-stats-interval "0"/ });
+  t.end();
+});

@@ -54,3 +54,52 @@ t.test('the advertised API address must be https with no path, and the secrets k
   t.equal(resolveHubOptions({}, { FLOTILLA_SECRETS_KEY_FILE: '/run/keys/flotilla' }).secretsKeyFile, '/run/keys/flotilla');
   t.end();
 });
+
+t.test("a settings file given with --config or FLOTILLA_HUB_CONFIG sets the scheduler's plugins", async (t) => {
+  const dir = t.testdir({
+    'hub.yaml': 'scheduler:\n  scores:\n    - {name: label-spread, weight: 2}\n  pluginArgs:\n    label-spread: {topologyKey: site}\n',
+  });
+  const expected = { scores: [{ name: 'label-spread', weight: 2 }], pluginArgs: { 'label-spread': { topologyKey: 'site' } } };
+  t.same(resolveHubOptions({ config: `${dir}/hub.yaml` }, {}).scheduler, expected);
+  t.same(resolveHubOptions({}, { FLOTILLA_HUB_CONFIG: `${dir}/hub.yaml` }).scheduler, expected);
+  t.equal(resolveHubOptions({}, {}).scheduler, undefined, 'none given: the defaults');
+});
+
+t.test('a bad setting in the file is a usage error naming each setting at fault, one per line', async (t) => {
+  const dir = t.testdir({
+    'hub.yaml': 'scheduler:\n  filters: [node-name, gpu-fit]\n  scores:\n    - {name: spread, weight: -1}\nbroker: {}\n',
+  });
+  let message = '';
+  t.throws(() => {
+    try {
+      resolveHubOptions({ config: `${dir}/hub.yaml` }, {});
+    } catch (error) {
+      message = (error as Error).message;
+      throw error;
+    }
+  }, { exitCode: 2 });
+  const lines = message.split('\n');
+  t.equal(lines[0], `invalid settings in ${dir}/hub.yaml:`);
+  t.match(lines[1], /^ {2}broker: is not a section of the hub settings file, which has scheduler.*; other settings are flags \(flotilla hub --help\)$/);
+  t.match(lines[2], /^ {2}scheduler\.filters\[1\]: no scheduler plugin is named "gpu-fit"; registered: device-platform, .*taint-toleration$/);
+  t.equal(lines[3], '  scheduler.scores[0].weight: must be a positive number');
+  t.equal(lines.length, 4);
+});
+
+t.test('a settings file that is missing or not YAML is a usage error saying so', async (t) => {
+  const dir = t.testdir({ 'broken.yaml': 'scheduler: [a\n' });
+  t.throws(() => resolveHubOptions({ config: `${dir}/missing.yaml` }, {}), { exitCode: 2, message: /^invalid --config: cannot read the hub settings file .*missing\.yaml: ENOENT/ });
+  t.throws(() => resolveHubOptions({}, { FLOTILLA_HUB_CONFIG: `${dir}/broken.yaml` }), {
+    exitCode: 2,
+    message: /^invalid --config \(from FLOTILLA_HUB_CONFIG\): the hub settings file .*broken\.yaml is not valid YAML/,
+  });
+});
+
+t.test('the fleet summary groups devices by the label keys --fleet-groups names, checked as label keys', (t) => {
+  t.same(resolveHubOptions({ fleetGroups: 'site, region,site' }, {}).fleetGroupLabels, ['site', 'region']);
+  t.same(resolveHubOptions({}, { FLOTILLA_FLEET_GROUPS: 'example.com/zone' }).fleetGroupLabels, ['example.com/zone']);
+  t.equal(resolveHubOptions({}, {}).fleetGroupLabels, undefined, 'absent: the hub counts by site');
+  t.throws(() => resolveHubOptions({ fleetGroups: 'bad key' }, {}), { message: /^invalid --fleet-groups "bad key": label key "bad key"/, exitCode: 2 });
+  t.throws(() => resolveHubOptions({ fleetGroups: ' , ' }, {}), { message: /must name at least one label key/, exitCode: 2 });
+  t.end();
+});

@@ -41,12 +41,12 @@ function names(list: readonly Pod[]): string[] {
 }
 
 t.test('scales up from nothing by creating every replica', async (t) => {
-  t.same(planRollout(rolling(3, [], [])), { create: 3, delete: [] });
-  t.same(planRollout({ ...rolling(3, [], []), strategy: 'Recreate' }), { create: 3, delete: [] });
+  t.same(planRollout(rolling(3, [], [])), { create: 3, createOld: 0, delete: [] });
+  t.same(planRollout({ ...rolling(3, [], []), strategy: 'Recreate' }), { create: 3, createOld: 0, delete: [] });
 });
 
 t.test('does nothing when the current template already has its replicas', async (t) => {
-  t.same(planRollout(rolling(3, pods(3, 'new'), [])), { create: 0, delete: [] });
+  t.same(planRollout(rolling(3, pods(3, 'new'), [])), { create: 0, createOld: 0, delete: [] });
 });
 
 t.test('scales down to zero by deleting every pod', async (t) => {
@@ -111,7 +111,7 @@ t.test('a rolling update with maxSurge 1 and maxUnavailable 0 replaces pods one 
   }
   t.equal(old.length, 0);
   t.equal(current.length, 3);
-  t.same(planRollout(rolling(3, current, old)), { create: 0, delete: [] }, 'done');
+  t.same(planRollout(rolling(3, current, old)), { create: 0, createOld: 0, delete: [] }, 'done');
 });
 
 t.test('a rolling update never goes above replicas + maxSurge pods nor below replicas - maxUnavailable ready ones', async (t) => {
@@ -157,7 +157,7 @@ t.test('deletes unready old pods at once, even with maxUnavailable 0', async (t)
 t.test('keeps old pods while the new ones do not become ready', async (t) => {
   const old = pods(3, 'old');
   const crashing = pods(1, 'new', { ready: false, phase: 'Running' });
-  t.same(planRollout(rolling(3, crashing, old)), { create: 0, delete: [] });
+  t.same(planRollout(rolling(3, crashing, old)), { create: 0, createOld: 0, delete: [] });
 });
 
 t.test('deletes the newest ready old pod first', async (t) => {
@@ -173,7 +173,7 @@ t.test('Recreate deletes every old pod before creating any new one', async (t) =
   const first = planRollout(recreate([], old));
   t.equal(first.create, 0);
   t.same(names(first.delete).sort(), names(old).sort());
-  t.same(planRollout(recreate([], [])), { create: 3, delete: [] }, 'creates once the old pods are gone');
+  t.same(planRollout(recreate([], [])), { create: 3, createOld: 0, delete: [] }, 'creates once the old pods are gone');
 });
 
 t.test('a scale-down during a rollout deletes surplus pods of the current template', async (t) => {
@@ -199,4 +199,55 @@ t.test('a pod is ready only when it runs and every container is ready', async (t
   const noStatus = pod('x');
   delete noStatus.status;
   t.equal(isPodReady(noStatus), false);
+});
+
+t.test('a staged rollout makes no more pods of the new template than its wave allows, and keeps the rest old', async (t) => {
+  const old = pods(10, 'old');
+  const first = planRollout({ ...rolling(10, [], old, 3, 2), updatedCap: 1 });
+  t.equal(first.create, 1, 'one canary');
+  t.equal(first.delete.length, 1, 'room made for it within maxUnavailable');
+  const canary = pods(1, 'new');
+  const held = planRollout({ ...rolling(10, canary, old.slice(1), 3, 2), updatedCap: 1 });
+  t.same(held, { create: 0, createOld: 0, delete: [] }, 'nine old pods stay while the wave is one pod');
+});
+
+t.test('a cap never deletes pods of the new template that already run', async (t) => {
+  const current = pods(9, 'new');
+  const plan = planRollout({ ...rolling(10, current, pods(1, 'old')), updatedCap: 1 });
+  t.equal(plan.delete.filter((p) => current.includes(p)).length, 0);
+  t.equal(plan.create, 0);
+});
+
+t.test('old pods that went missing below the cap are made again from the stable template', async (t) => {
+  const plan = planRollout({ ...rolling(5, pods(1, 'new'), pods(2, 'old')), updatedCap: 1, canReplaceOld: true });
+  t.equal(plan.createOld, 2);
+  t.equal(plan.create, 0);
+  const unknown = planRollout({ ...rolling(5, pods(1, 'new'), pods(2, 'old')), updatedCap: 1 });
+  t.equal(unknown.createOld, 0, 'without a stable template,');
+  t.equal(unknown.create, 2, 'new pods fill the missing places');
+});
+
+t.test('unready old pods go only as far as the cap lets the new template in', async (t) => {
+  const unready = pods(3, 'old', { ready: false });
+  const plan = planRollout({ ...rolling(4, [], [...pods(1, 'old'), ...unready], 1, 0), updatedCap: 1 });
+  t.equal(plan.delete.length, 1);
+  t.ok(unready.includes(plan.delete[0]!));
+});
+
+t.test('an old pod of a device out of touch is not removed at once like a broken one: it most likely still runs', async (t) => {
+  const lost = pod('old', { ready: false });
+  lost.status!.conditions = [{ type: 'Ready', status: 'False', reason: 'DeviceNotReady', message: 'device cam-1 is not ready' }];
+  const plan = planRollout({ ...rolling(3, [], [lost, ...pods(2, 'old')], 1, 0), updatedCap: 1 });
+  t.same(plan.delete, [], 'kept while the canary starts');
+  const done = planRollout(rolling(3, pods(3, 'new'), [lost], 1, 1));
+  t.same(names(done.delete), names([lost]), 'it goes when availability allows, as a ready one would');
+});
+
+t.test('an old pod goes only once its replacement counts as available, not as soon as it is Ready', async (t) => {
+  const old = pods(3, 'old');
+  const canary = pods(1, 'new');
+  const justReady = planRollout({ ...rolling(3, canary, old, 1, 0), isAvailable: (p) => !canary.includes(p) });
+  t.same(justReady.delete, [], 'the canary has not been up for minReadySeconds yet');
+  const upLongEnough = planRollout({ ...rolling(3, canary, old, 1, 0), isAvailable: () => true });
+  t.equal(upLongEnough.delete.length, 1);
 });

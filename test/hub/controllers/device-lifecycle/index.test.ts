@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import t from 'tap';
-import { DeviceLifecycleController } from '../../../../hub/controllers/device-lifecycle/index.js';
+import { BACK_ONLINE_REASON, DeviceLifecycleController } from '../../../../hub/controllers/device-lifecycle/index.js';
 import { createLevelStore } from '../../../../hub/store/level-store.js';
 import type { BirthMessage } from '../../../../shared/proto/codec.js';
 
@@ -56,4 +56,41 @@ t.test('a hub that restarts keeps the time a device went Offline, and stamps one
   for (const key of await lifecycle.initialKeys()) await lifecycle.reconcile(key);
   t.equal((await store.get('Device', undefined, 'kept'))?.status?.offlineSince, since);
   t.equal((await store.get('Device', undefined, 'older'))?.status?.offlineSince, new Date(START).toISOString());
+});
+
+t.test('events tell a device joining, going NotReady and Offline, and coming back apart', async (t) => {
+  const store = await createLevelStore({ dataDir: t.testdir(), onWatcherError: () => {} });
+  t.teardown(() => store.close());
+  let now = START;
+  const recorded: string[] = [];
+  const events = { record: (_involved: unknown, type: string, reason: string, message: string) => void recorded.push(`${type} ${reason}: ${message}`) };
+  const lifecycle = new DeviceLifecycleController({ store, thresholds, events, log: silent, now: () => now });
+  t.teardown(() => lifecycle.stop());
+  lifecycle.onBirth('cam-7', birth(1));
+  await lifecycle.reconcile('cam-7');
+  lifecycle.onDeath('cam-7', { bdSeq: 1, graceful: false });
+  await lifecycle.reconcile('cam-7');
+  now += 95_000;
+  await lifecycle.reconcile('cam-7');
+  lifecycle.onBirth('cam-7', birth(2));
+  await lifecycle.reconcile('cam-7');
+  t.same(recorded, [
+    'Normal Registered: device cam-7 joined the fleet',
+    'Normal Ready: device is Ready: heartbeats on time',
+    'Warning NotReady: device is NotReady: connection lost (MQTT Last Will)',
+    'Warning Offline: device is Offline: no contact for more than 90s',
+    `Normal ${BACK_ONLINE_REASON}: device is back (was Offline): heartbeats on time`,
+  ]);
+});
+
+t.test('an enrolled device connecting for the first time is Ready, not back', async (t) => {
+  const store = await createLevelStore({ dataDir: t.testdir(), onWatcherError: () => {} });
+  t.teardown(() => store.close());
+  await store.create({ apiVersion: 'flotilla.io/v1', kind: 'Device', metadata: { name: 'cam-8' }, status: { state: 'NotReady', message: 'enrolled; waiting for its agent to connect' } });
+  const reasons: string[] = [];
+  const lifecycle = new DeviceLifecycleController({ store, thresholds, events: { record: (_i, _t, reason) => void reasons.push(reason) }, log: silent, now: () => START });
+  t.teardown(() => lifecycle.stop());
+  lifecycle.onBirth('cam-8', birth(1));
+  await lifecycle.reconcile('cam-8');
+  t.same(reasons, ['Ready']);
 });

@@ -118,9 +118,35 @@ t.test('marks a pod that fits nowhere with the reason for every device, and asks
   t.match(web?.status?.conditions?.find((c) => c.type === 'PodScheduled'), {
     status: 'False',
     reason: 'Unschedulable',
-    message: '0/2 devices are available: 1 device is NotReady, 1 labels do not match selector role=camera.\n  cam: device is NotReady\n  sensor: labels do not match selector role=camera',
+    message: '0/2 devices are available: 1 does not match role=camera, 1 is NotReady.\n  cam: device is NotReady\n  sensor: device does not match role=camera',
   });
   t.same(recorded.reasons, ['FailedScheduling web']);
+});
+
+t.test('says in one line why a pod fits nowhere, in its PodScheduled condition and in a FailedScheduling Warning', async (t) => {
+  const { store } = await storeFor(t);
+  const devices = [
+    device('gw-1', { labels: { role: 'gateway' } }),
+    device('gw-2', { labels: { role: 'gateway' } }),
+    device('cam-1', { labels: { role: 'camera' }, taints: [{ key: 'maintenance', effect: 'NoSchedule' }] }),
+  ];
+  await fill(store, devices, [pod('web', { deviceSelector: 'role=camera' })]);
+  const warnings: string[] = [];
+  const sink: EventSink = { record: (_involved, type, reason, message) => void warnings.push(`${type} ${reason}: ${message}`) };
+  await new SchedulingController({ store, events: sink, log: silent }).reconcile();
+  const line = '0/3 devices are available: 2 do not match role=camera, 1 has the taint maintenance:NoSchedule, which the pod does not tolerate.';
+  const condition = (await store.get('Pod', 'default', 'web'))?.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  t.equal(condition?.message?.split('\n')[0], line);
+  t.same(warnings, [`Warning FailedScheduling: ${line}`]);
+});
+
+t.test('does not hand a pod of another workload the answer of a look-alike pod held back by its own per-device limit', async (t) => {
+  const { store } = await storeFor(t);
+  const once = { annotations: { 'flotilla.io/max-pods-per-device': '1' } };
+  await fill(store, [device('a')], [pod('a-1', { ...once, owner: 'dep-a' }), pod('a-2', { ...once, owner: 'dep-a' }), pod('b-1', { ...once, owner: 'dep-b' })]);
+  await new SchedulingController({ store, events: events().sink, log: silent }).reconcile();
+  const { items } = await store.list('Pod');
+  t.same(items.filter((p) => p.spec.nodeName === 'a').map((p) => p.metadata.name).sort(), ['a-1', 'b-1']);
 });
 
 t.test('names the first 20 devices in the message of a pod that fits nowhere, and counts the rest', async (t) => {
@@ -130,7 +156,7 @@ t.test('names the first 20 devices in the message of a pod that fits nowhere, an
   await new SchedulingController({ store, events: events().sink, log: silent }).reconcile();
   const message = (await store.get('Pod', 'default', 'web'))?.status?.conditions?.find((c) => c.type === 'PodScheduled')?.message ?? '';
   const lines = message.split('\n');
-  t.equal(lines[0], '0/25 devices are available: 25 devices are NotReady.');
+  t.equal(lines[0], '0/25 devices are available: 25 are NotReady.');
   t.equal(lines.length, 1 + DIAGNOSIS_LINES + 1);
   t.equal(lines[1], '  cam-00: device is NotReady');
   t.equal(lines.at(-1), '  … and 5 more devices');
@@ -146,7 +172,7 @@ t.test('pods alike to one that fit nowhere are marked the same, and pods unlike 
   const scheduled = (p: Pod | undefined) => p?.status?.conditions?.find((c) => c.type === 'PodScheduled');
   t.same(items.filter((p) => p.spec.nodeName).map((p) => p.metadata.name).sort(), ['p-0000', 'p-0001', 'small']);
   const [third, fourth] = [items.find((p) => p.metadata.name === 'p-0002'), items.find((p) => p.metadata.name === 'p-0003')];
-  t.match(scheduled(third), { status: 'False', reason: 'Unschedulable', message: /^0\/2 devices are available: 2 insufficient cpu/ });
+  t.match(scheduled(third), { status: 'False', reason: 'Unschedulable', message: /^0\/2 devices are available: 2 have too little cpu/ });
   t.equal(scheduled(fourth)?.message, scheduled(third)?.message);
 });
 
@@ -169,4 +195,18 @@ t.test('one controller across passes sees room freed by a deleted pod and a devi
   await store.create(device('b'));
   await controller.reconcile();
   t.equal((await store.get('Pod', 'default', 'third'))?.spec.nodeName, 'b', 'the new device is used');
+});
+
+t.test('each binding that lands is told, with the pod as it was created, for the scheduling latency', async (t) => {
+  const { store } = await storeFor(t, (object) => (object.metadata.name === 'refused' ? new FlotillaError('Conflict', 'changed meanwhile') : undefined));
+  await fill(store, [device('a', { capacity: { pods: 10 } })], [pod('first'), pod('refused')]);
+  const bound: string[] = [];
+  const controller = new SchedulingController({
+    store,
+    events: events().sink,
+    log: silent,
+    onBound: (p, deviceName) => void bound.push(`${p.metadata.name}@${deviceName}:${p.metadata.creationTimestamp === undefined ? 'no time' : 'created'}`),
+  });
+  await controller.reconcile();
+  t.same(bound, ['first@a:created'], 'a binding lost to a conflict is not told');
 });

@@ -27,7 +27,7 @@ t.test('lets a pod onto a device whose labels match its deviceSelector', async (
 t.test('keeps a pod off a device whose labels do not match, quoting the selector', async (t) => {
   const status = filterOn(create(), pod('web', { deviceSelector: 'role=camera,site in (a)' }), sensor);
   t.equal(status.code, 'UnschedulableAndUnresolvable');
-  t.same(status.reasons, ['labels do not match selector role=camera,site in (a)']);
+  t.same(status.reasons, ['device does not match role=camera,site in (a)']);
 });
 
 t.test('requires both nodeSelector and deviceSelector to match', async (t) => {
@@ -35,7 +35,7 @@ t.test('requires both nodeSelector and deviceSelector to match', async (t) => {
   const both = pod('web', { nodeSelector: { site: 'a' }, deviceSelector: 'role=camera' });
   t.equal(filterOn(plugin, both, camera).code, 'Success');
   const otherSite = device('cam-2', { labels: { role: 'camera', site: 'b' } });
-  t.same(filterOn(plugin, both, otherSite).reasons, ['labels do not match selector role=camera,site=a']);
+  t.same(filterOn(plugin, both, otherSite).reasons, ['device does not match role=camera,site=a']);
 });
 
 t.test('honours negations and set exclusions', async (t) => {
@@ -43,6 +43,28 @@ t.test('honours negations and set exclusions', async (t) => {
   const retired = device('cam-9', { labels: { role: 'camera', decommissioned: 'true' } });
   t.equal(filterOn(plugin, pod('web', { deviceSelector: 'role=camera,!decommissioned' }), retired).code, 'UnschedulableAndUnresolvable');
   t.equal(filterOn(plugin, pod('web', { deviceSelector: 'site notin (b)' }), camera).code, 'Success');
+});
+
+t.test('takes every form of requirement: =, ==, !=, in, notin, exists and !key', async (t) => {
+  const plugin = create();
+  const gpuCam = device('cam-gpu', { labels: { role: 'camera', site: 'a', gpu: 'true' } });
+  const cases: [string, boolean][] = [
+    ['role=camera', true],
+    ['role==camera', true],
+    ['role!=camera', false],
+    ['site in (a,b)', true],
+    ['site in (b,c)', false],
+    ['site notin (b,c)', true],
+    ['site notin (a)', false],
+    ['gpu', true],
+    ['!gpu', false],
+    ['tier notin (test)', true],
+    ['tier', false],
+    ['role=camera,site in (a),gpu,!retired', true],
+  ];
+  for (const [selector, matches] of cases) {
+    t.equal(filterOn(plugin, pod('web', { deviceSelector: selector }), gpuCam).code, matches ? 'Success' : 'UnschedulableAndUnresolvable', selector);
+  }
 });
 
 t.test('refuses a pod with an unreadable deviceSelector before looking at any device, saying where it breaks', async (t) => {

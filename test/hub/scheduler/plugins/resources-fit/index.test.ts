@@ -23,7 +23,7 @@ t.test('counts what pods already on the device request, and says how much cpu is
   const status = filterOn(plugin, pod('web', { requests: { cpu: '500m' } }), small, busy);
   t.equal(status.code, 'Unschedulable');
   t.same(status.reasons, ['insufficient cpu (requested 500m, 200m free of 1)']);
-  t.same(status.summaries, ['insufficient cpu']);
+  t.same(status.summaries, ['device has too little cpu']);
 });
 
 t.test('says how much memory is left when memory is short', async (t) => {
@@ -40,7 +40,7 @@ t.test('refuses a device whose pod slots are all taken', async (t) => {
 t.test('reports every shortfall at once', async (t) => {
   const busy = ['a', 'b', 'c'].map((name) => pod(name, { nodeName: 'pi-1', requests: { cpu: '300m', memory: '300Mi' } }));
   const status = filterOn(plugin, pod('web', { requests: { cpu: '200m', memory: '200Mi' } }), small, busy);
-  t.same(status.summaries, ['too many pods', 'insufficient cpu', 'insufficient memory']);
+  t.same(status.summaries, ['device has no room for another pod', 'device has too little cpu', 'device has too little memory']);
 });
 
 t.test('uses limits as the request when a container states only limits, as Kubernetes', async (t) => {
