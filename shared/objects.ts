@@ -419,7 +419,7 @@ export interface Taint {
 export interface DeviceSpec {
   /** Cordoned: no new pods are scheduled onto it. */
   unschedulable?: boolean;
-  /** Pods that tolerate none of these stay off the device (both effects; see Taint). */
+  /** A pod stays off the device unless it tolerates every one of these, whatever their effect. */
   taints?: Taint[];
 }
 
