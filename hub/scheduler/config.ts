@@ -5,6 +5,7 @@
 import { invalid, isFlotillaError, type FieldError } from '../../shared/errors.js';
 import { isFilterPlugin, isScorePlugin, type FilterPlugin, type Plugin, type ScorePlugin } from './framework.js';
 import * as devicePlatform from './plugins/device-platform/index.js';
+import * as devicePressure from './plugins/device-pressure/index.js';
 import * as deviceReady from './plugins/device-ready/index.js';
 import * as deviceSelector from './plugins/device-selector/index.js';
 import * as leastAllocated from './plugins/least-allocated/index.js';
@@ -46,6 +47,7 @@ export const DEFAULT_FILTERS: readonly string[] = [
   deviceSelector.NAME,
   devicePlatform.NAME,
   deviceReady.NAME,
+  devicePressure.NAME,
   taintToleration.NAME,
   podsPerDevice.NAME,
   resourcesFit.NAME,

@@ -5,24 +5,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import t, { type Test } from 'tap';
-import { DEFAULT_FILTERS } from '../../hub/scheduler/config.js';
-import { NAME as DEVICE_PRESSURE } from '../../hub/scheduler/plugins/device-pressure/index.js';
-import { applySleeperPod, cli, getJson, sleeperPodManifest, startAgent, startHub, tempDir, waitFor, type HubProcess } from '../helpers/fleet.js';
-
-/** A hub whose scheduler runs device-pressure, through its settings file whether or not it is a default filter. */
-async function hubWithPressureFilter(t: Test): Promise<HubProcess> {
-  const settings = join(await tempDir(t, 'settings'), 'hub.yaml');
-  const filters = DEFAULT_FILTERS.includes(DEVICE_PRESSURE) ? DEFAULT_FILTERS : [...DEFAULT_FILTERS, DEVICE_PRESSURE];
-  await writeFile(settings, JSON.stringify({ scheduler: { filters } }));
-  // The hub's process inherits this one's environment; startHub has no flag for a settings file.
-  process.env['FLOTILLA_HUB_CONFIG'] = settings;
-  try {
-    return await startHub(t);
-  } finally {
-    delete process.env['FLOTILLA_HUB_CONFIG'];
-  }
-}
+import t from 'tap';
+import { applySleeperPod, cli, getJson, sleeperPodManifest, startAgent, startHub, tempDir, waitFor } from '../helpers/fleet.js';
 
 /** The rows of a CLI table, split on its column gaps. */
 function rows(table: string): string[][] {
@@ -33,7 +17,7 @@ function rows(table: string): string[][] {
 }
 
 t.test('top shows a running pod and its device, and a device past its memory threshold is under pressure and takes no new pod', async (t) => {
-  const hub = await hubWithPressureFilter(t);
+  const hub = await startHub(t);
   const calm = await startAgent(t, hub, { labels: 'role=calm', flags: ['--pod-stats-interval', '2'] });
   // Any device uses more than 1% of its memory: this one is past its threshold from its first heartbeat.
   const pressed = await startAgent(t, hub, { labels: 'role=pressed', flags: ['--pod-stats-interval', '2', '--health-thresholds', 'memory=1'] });

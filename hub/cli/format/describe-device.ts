@@ -1,5 +1,5 @@
 /** `flotilla describe device`: its state, what it is, what it has and uses, its pods and events. */
-import type { Device, FlotillaEvent, Pod } from '../../../shared/objects.js';
+import { UNREACHABLE_TAINT_KEY, type Device, type FlotillaEvent, type Pod } from '../../../shared/objects.js';
 import { formatMemory, parseMemory } from '../../../shared/quantity.js';
 import { age, humanDuration } from './age.js';
 import { describeConditions, thresholdsText } from './conditions.js';
@@ -15,6 +15,13 @@ function memoryText(quantity: string): string {
   } catch {
     return quantity;
   }
+}
+
+/** As kubectl prints them, `key=value:Effect` a line each; the unreachable taint while the device is Offline. */
+function taintLines(device: Device): string[] {
+  const taints = (device.spec?.taints ?? []).map((t) => `${t.key}${t.value === undefined ? '' : `=${t.value}`}:${t.effect}`);
+  if (device.status?.state === 'Offline') taints.push(`${UNREACHABLE_TAINT_KEY}:NoExecute`);
+  return taints;
 }
 
 /** Whether the device has caught up with what the hub last sent it, in words. */
@@ -52,6 +59,7 @@ export function describeDevice(device: Device, pods: readonly Pod[], events: rea
   out.field('State', status?.state ?? 'Unknown');
   if (status?.message !== undefined) out.field('Message', status.message);
   describeConditions(out, status?.conditions, now);
+  out.field('Taints', taintLines(device));
   out.field('Unschedulable', device.spec?.unschedulable === true ? 'true' : 'false');
   out.field('Last Seen', status?.lastSeen === undefined ? 'never' : `${status.lastSeen} (${age(status.lastSeen, now)} ago)`);
   if (status?.offlineSince !== undefined) out.field('Offline Since', `${status.offlineSince} (${age(status.offlineSince, now)} ago)`);

@@ -85,7 +85,7 @@ t.test('refuses a share of devices to score outside 0..100', async (t) => {
 });
 
 t.test('runs every filter but label-spread by default, platform and taints before room', async (t) => {
-  t.same(DEFAULT_FILTERS, ['node-name', 'device-selector', 'device-platform', 'device-ready', 'taint-toleration', 'pods-per-device', 'resources-fit']);
+  t.same(DEFAULT_FILTERS, ['node-name', 'device-selector', 'device-platform', 'device-ready', 'device-pressure', 'taint-toleration', 'pods-per-device', 'resources-fit']);
 });
 
 t.test("reports a plugin's bad arguments at the arguments, field by field", async (t) => {

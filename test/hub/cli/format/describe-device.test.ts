@@ -58,3 +58,16 @@ t.test("a device's own events say they came from its agent", (t) => {
   t.match(describeDevice(camera({}), [], [event], now), /OfflineUpdatesDropped\s+\S+\s+agent\/cam-1\s+3 updates dropped while offline/);
   t.end();
 });
+
+t.test("a device's taints show as kubectl prints them, with the unreachable one while it is Offline", (t) => {
+  const device = camera({ state: 'Offline', offlineSince: '2026-01-01T11:55:00Z' });
+  device.spec = { taints: [{ key: 'dedicated', value: 'cameras', effect: 'NoSchedule' }, { key: 'maintenance', effect: 'NoExecute' }] };
+  const lines = describeDevice(device, [], [], now).split('\n');
+  const at = lines.findIndex((line) => line.startsWith('Taints:'));
+  t.same(
+    lines.slice(at, at + 3).map((line) => line.replace(/^Taints:/, '').trim()),
+    ['dedicated=cameras:NoSchedule', 'maintenance:NoExecute', 'flotilla.io/unreachable:NoExecute'],
+  );
+  t.equal(field(describeDevice(camera({}), [], [], now), 'Taints'), '<none>');
+  t.end();
+});
