@@ -11,7 +11,7 @@
  * retyped or given another meaning, so a consumer that ignores what it does not know keeps
  * working; anything else is a new version, published beside the old one for a while.
  */
-import type { DeviceState, DeviceUsage, PodPhase, RolloutPhase } from './objects.js';
+import type { DeviceState, DeviceUsage, PodPhase, RolloutPhase, RolloutStatus } from './objects.js';
 
 export const FLEET_SUMMARY_SCHEMA = 'flotilla.fleet.summary/v1';
 export const FLEET_DEVICE_SCHEMA = 'flotilla.fleet.device/v1';
@@ -25,22 +25,10 @@ export type DeviceStateCounts = Record<DeviceState, number>;
 export type PodPhaseCounts = Record<PodPhase, number>;
 
 /** A workload's rollout that is not done: progressing, paused, or stopped by its failure threshold. */
-export interface FleetRollout {
+export interface FleetRollout extends Pick<RolloutStatus, 'revision' | 'phase' | 'wave' | 'waves' | 'target' | 'updated' | 'ready' | 'failed' | 'pending' | 'message'> {
   kind: 'Deployment' | 'DaemonSet';
   namespace: string;
   name: string;
-  revision: number;
-  phase: RolloutPhase;
-  /** The wave in progress (1-based) and how many there are. */
-  wave: number;
-  waves: number;
-  /** Pods wanted, of the new revision, of those Ready, failed, and waiting for an Offline device. */
-  target: number;
-  updated: number;
-  ready: number;
-  failed: number;
-  pending: number;
-  message?: string;
 }
 
 export interface FleetSummary {

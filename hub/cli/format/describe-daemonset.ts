@@ -4,7 +4,7 @@
  */
 import type { DaemonSet, FlotillaEvent, Pod, RolloutStatus } from '../../../shared/objects.js';
 import { daemonSetSelector, deviceSelectorText } from './daemonsets.js';
-import { Description, describeContainerSpec, describeEvents, mapLines } from './describe-layout.js';
+import { Description, describeEvents, describePodTemplate, mapLines } from './describe-layout.js';
 
 /** `3 Running / 1 Waiting / 0 Succeeded / 0 Failed`, as kubectl counts a DaemonSet's pods. */
 export function podsStatusText(pods: readonly Pod[]): string {
@@ -74,15 +74,7 @@ export function describeDaemonSet(daemonSet: DaemonSet, pods: readonly Pod[], ev
   if (spec.minReadySeconds !== undefined) out.field('Min Ready Seconds', String(spec.minReadySeconds));
   if (status?.rollout !== undefined) out.field('Rollout', rolloutLines(status.rollout));
   const template = spec.template;
-  out.text('Pod Template:').nested((inner) => {
-    inner.field('Labels', mapLines(template.metadata?.labels));
-    if (template.spec.deviceSelector !== undefined) inner.field('Device Selector', template.spec.deviceSelector);
-    if (template.spec.nodeSelector !== undefined) inner.field('Node Selector', mapLines(template.spec.nodeSelector));
-    inner.text('Containers:');
-    for (const container of template.spec.containers) {
-      inner.nested((block) => block.text(`${container.name}:`).nested((containerSpec) => describeContainerSpec(containerSpec, container)));
-    }
-  });
+  describePodTemplate(out, template);
   describeEvents(out, events, now);
   return out.render();
 }

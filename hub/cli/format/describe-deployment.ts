@@ -1,7 +1,7 @@
 /** `flotilla describe deployment`: replicas, strategy, the pod template, its pods and events. */
 import type { Deployment, FlotillaEvent, Pod } from '../../../shared/objects.js';
 import { DEFAULT_MAX_SURGE, DEFAULT_MAX_UNAVAILABLE } from '../../../shared/validation.js';
-import { Description, describeContainerSpec, describeEvents, mapLines } from './describe-layout.js';
+import { Description, describeEvents, describePodTemplate, mapLines } from './describe-layout.js';
 import { deploymentSelector } from './deployments.js';
 import { podStatus } from './pods.js';
 import { rolloutSummary } from './rollout-status.js';
@@ -32,15 +32,7 @@ export function describeDeployment(deployment: Deployment, pods: readonly Pod[],
     out.field('RollingUpdateStrategy', `${rolling?.maxUnavailable ?? DEFAULT_MAX_UNAVAILABLE} max unavailable, ${rolling?.maxSurge ?? DEFAULT_MAX_SURGE} max surge`);
   }
   const template = deployment.spec.template;
-  out.text('Pod Template:').nested((inner) => {
-    inner.field('Labels', mapLines(template.metadata?.labels));
-    if (template.spec.deviceSelector !== undefined) inner.field('Device Selector', template.spec.deviceSelector);
-    if (template.spec.nodeSelector !== undefined) inner.field('Node Selector', mapLines(template.spec.nodeSelector));
-    inner.text('Containers:');
-    for (const container of template.spec.containers) {
-      inner.nested((block) => block.text(`${container.name}:`).nested((spec) => describeContainerSpec(spec, container)));
-    }
-  });
+  describePodTemplate(out, template);
   const counts = new Map<string, number>();
   for (const pod of pods) counts.set(podStatus(pod), (counts.get(podStatus(pod)) ?? 0) + 1);
   out.field(

@@ -2,7 +2,7 @@
  * The layout of `describe`: `Label:  value` lines whose values line up within a block,
  * nested blocks indented by two spaces, multi-line values continued under the value column.
  */
-import type { Container, FlotillaEvent } from '../../../shared/objects.js';
+import type { Container, FlotillaEvent, PodTemplate } from '../../../shared/objects.js';
 import { byLastSeen, eventAge, oneLine } from './events.js';
 import { NONE, alignColumns } from './table.js';
 
@@ -62,6 +62,20 @@ export function mapLines(map: Record<string, string> | undefined): string[] {
   return Object.entries(map ?? {})
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, value]) => `${key}=${value}`);
+}
+
+/** A workload's pod template (Deployment, DaemonSet, a revision of either), as kubectl lays it out. */
+export function describePodTemplate(out: Description, template: PodTemplate): void {
+  out.text('Pod Template:').nested((inner) => {
+    inner.field('Labels', mapLines(template.metadata?.labels));
+    if (template.metadata?.annotations !== undefined) inner.field('Annotations', mapLines(template.metadata.annotations));
+    if (template.spec.deviceSelector !== undefined) inner.field('Device Selector', template.spec.deviceSelector);
+    if (template.spec.nodeSelector !== undefined) inner.field('Node Selector', mapLines(template.spec.nodeSelector));
+    inner.text('Containers:');
+    for (const container of template.spec.containers) {
+      inner.nested((block) => block.text(`${container.name}:`).nested((spec) => describeContainerSpec(spec, container)));
+    }
+  });
 }
 
 /** A container's spec: image, command, args, ports, limits, environment. */

@@ -1,7 +1,7 @@
 /** `flotilla rollout history`: a workload's revisions, or one revision's pod template. */
 import type { ControllerRevision } from '../../../shared/objects.js';
 import { age } from './age.js';
-import { Description, describeContainerSpec, mapLines } from './describe-layout.js';
+import { Description, describePodTemplate } from './describe-layout.js';
 import { resourceName } from './names.js';
 import { renderTable } from './table.js';
 
@@ -34,16 +34,7 @@ export function revisionDetail(revision: ControllerRevision, options: Pick<Histo
   const out = new Description();
   out.text(`${resourceName(options.kind, options.name)} with revision #${revision.revision}`);
   const template = revision.data.template;
-  out.text('Pod Template:').nested((inner) => {
-    inner.field('Labels', mapLines(template.metadata?.labels));
-    if (template.metadata?.annotations !== undefined) inner.field('Annotations', mapLines(template.metadata.annotations));
-    if (template.spec.deviceSelector !== undefined) inner.field('Device Selector', template.spec.deviceSelector);
-    if (template.spec.nodeSelector !== undefined) inner.field('Node Selector', mapLines(template.spec.nodeSelector));
-    inner.text('Containers:');
-    for (const container of template.spec.containers) {
-      inner.nested((block) => block.text(`${container.name}:`).nested((spec) => describeContainerSpec(spec, container)));
-    }
-  });
+  describePodTemplate(out, template);
   return out.render();
 }
 
