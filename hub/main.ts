@@ -15,6 +15,7 @@ import { ensureAdminAccess } from './auth/admin-access.js';
 import { openAuthority } from './auth/authority.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.js';
 import { HUB_USERNAME } from './broker/identity.js';
+import type { DeviceUsage } from '../shared/objects.js';
 import type { HubOptions } from './config.js';
 import { DaemonSetController } from './controllers/daemonset/index.js';
 import { DeploymentController } from './controllers/deployment/index.js';
@@ -133,20 +134,21 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     // One cache of the pods for every controller, so none of them lists the store per reconcile.
     const pods = podInformer(store);
     await pods.start();
-    const lifecycle = new DeviceLifecycleController({
+    // Each heartbeat is judged against the device's thresholds as it arrives; pod figures are kept in memory.
+    const conditions: DeviceConditionsController = new DeviceConditionsController({
+      store,
+      events,
+      log,
+      usage: (name): DeviceUsage | undefined => lifecycle.live(name)?.usage,
+      ...(options.deviceHealth === undefined ? {} : { thresholds: options.deviceHealth }),
+    });
+    const lifecycle: DeviceLifecycleController = new DeviceLifecycleController({
       store,
       pods,
       events,
+      conditions,
       log,
       thresholds: { notReadyAfterMs: options.notReadyAfterSeconds * 1000, offlineAfterMs: options.offlineAfterSeconds * 1000 },
-    });
-    // Each heartbeat is judged against the device's thresholds as it arrives; pod figures are kept in memory.
-    const conditions = new DeviceConditionsController({
-      store,
-      events,
-      log,
-      usage: (name) => lifecycle.live(name)?.usage,
-      ...(options.deviceHealth === undefined ? {} : { thresholds: options.deviceHealth }),
     });
     const podUsage = new PodUsageBook();
     // What the hub knows of a device from its last messages: for API reads and the fleet topics alike.

@@ -92,6 +92,24 @@ export class DeviceConditionsController implements Controller {
     this.#options.onDeviceChanged?.(written);
   }
 
+  /**
+   * The device with its conditions brought in step, for a writer about to store it anyway:
+   * the lifecycle controller, on a change of state, writes the Ready condition with it, so a
+   * fleet coming back costs one write per device rather than two racing for the same object.
+   * Call `written` with what was stored, to record the transitions.
+   */
+  withConditions(device: Device): { device: Device; written: (stored: Device) => void } {
+    const update = this.#update(device);
+    if (update === undefined || !update.changed || device.status === undefined) return { device, written: () => undefined };
+    return {
+      device: { ...device, status: { ...device.status, conditions: update.conditions } },
+      written: (stored) => {
+        this.#devices.set(stored.metadata.name, stored);
+        for (const transition of update.transitions) this.#record(stored, transition);
+      },
+    };
+  }
+
   /** The device's conditions as they should be now; undefined for a device with no status yet. */
   #update(device: Device): ConditionUpdate | undefined {
     const status = device.status;

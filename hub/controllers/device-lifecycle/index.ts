@@ -18,6 +18,7 @@ import { ARCH_LABEL } from '../../../shared/labels.js';
 import { podInformer, type PodInformer } from '../pods.js';
 import type { Controller } from '../controller.js';
 import type { EventSink } from '../events.js';
+import type { DeviceConditionsController } from '../device-conditions/index.js';
 import { livenessState, usageOf, type Liveness, type LivenessThresholds } from './liveness.js';
 import { deviceInfoOf } from '../device-conditions/thresholds.js';
 
@@ -44,6 +45,8 @@ export interface DeviceLifecycleOptions {
   log: Logger;
   /** Called after a device's state or identity was written. */
   onDeviceChanged?: (device: Device) => void;
+  /** Brings a device's conditions in step with the state about to be written, in the same write. */
+  conditions?: Pick<DeviceConditionsController, 'withConditions'>;
   /** The hub's shared pod cache; one of its own otherwise. */
   pods?: PodInformer;
   now?: () => number;
@@ -229,8 +232,10 @@ export class DeviceLifecycleController implements Controller {
       this.#written.set(name, state);
       return;
     }
-    const next: Device = { ...base, metadata: { ...base.metadata, labels }, status };
+    const prepared = this.#options.conditions?.withConditions({ ...base, metadata: { ...base.metadata, labels }, status });
+    const next: Device = prepared?.device ?? { ...base, metadata: { ...base.metadata, labels }, status };
     const written = stored ? await store.update(next) : await store.create(next);
+    prepared?.written(written);
     if (live.birth === birth) delete live.birth;
     this.#written.set(name, state);
     const involved = referenceTo(written);

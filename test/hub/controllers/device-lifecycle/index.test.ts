@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import t from 'tap';
+import { DeviceConditionsController } from '../../../../hub/controllers/device-conditions/index.js';
 import { BACK_ONLINE_REASON, DeviceLifecycleController } from '../../../../hub/controllers/device-lifecycle/index.js';
 import { createLevelStore } from '../../../../hub/store/level-store.js';
 import type { BirthMessage } from '../../../../shared/proto/codec.js';
@@ -93,4 +94,26 @@ t.test('an enrolled device connecting for the first time is Ready, not back', as
   lifecycle.onBirth('cam-8', birth(1));
   await lifecycle.reconcile('cam-8');
   t.same(reasons, ['Ready']);
+});
+
+t.test('a change of state writes the Ready condition with it: one write, nothing left for the conditions controller', async (t) => {
+  const store = await createLevelStore({ dataDir: t.testdir(), onWatcherError: () => {} });
+  t.teardown(() => store.close());
+  let now = START;
+  const conditions = new DeviceConditionsController({ store, events: { record: () => undefined }, log: silent, usage: () => undefined, now: () => now });
+  const lifecycle = new DeviceLifecycleController({ store, thresholds, events: { record: () => undefined }, conditions, log: silent, now: () => now });
+  t.teardown(() => lifecycle.stop());
+  lifecycle.onBirth('cam-7', birth(1));
+  const before = Number(store.currentResourceVersion());
+  await lifecycle.reconcile('cam-7');
+  const ready = await store.get('Device', undefined, 'cam-7');
+  t.equal(Number(store.currentResourceVersion()), before + 1, 'the device was written once');
+  t.equal(ready?.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+  t.same(conditions.keysFor({ type: 'ADDED', object: ready! }), [], 'the conditions controller finds nothing to change');
+
+  now += 95_000;
+  await lifecycle.reconcile('cam-7');
+  const offline = await store.get('Device', undefined, 'cam-7');
+  t.equal(offline?.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'Unknown', 'an Offline device is not known to be Ready');
+  t.same(conditions.keysFor({ type: 'MODIFIED', object: offline! }), []);
 });
