@@ -74,8 +74,8 @@ export interface LinkEvents {
   desired: (desired: DesiredStateMessage) => void;
   /** The desired topic was cleared: the hub no longer knows this device. */
   desiredCleared: () => void;
-  /** The hub asks something of this device (`req/{kind}/{id}`); the answer goes out with publishResponse. */
-  request: (kind: ExchangeKind, id: string, payload: Buffer) => void;
+  /** The hub asks something of this device (`req/{kind}`, the exchange's id in the message); the answer goes out with publishResponse. */
+  request: (kind: ExchangeKind, payload: Buffer) => void;
 }
 
 const BD_SEQ_MODULO = 2 ** 32;
@@ -241,7 +241,7 @@ export class AgentLink extends TypedEmitter<LinkEvents> {
   #onMessage(topic: string, payload: Buffer): void {
     const exchange = this.#options.topics.parseExchange(topic);
     if (exchange !== undefined) {
-      if (exchange.device === this.#options.device && exchange.direction === 'req') this.emit('request', exchange.kind, exchange.id, payload);
+      if (exchange.device === this.#options.device && exchange.direction === 'req') this.emit('request', exchange.kind, payload);
       return;
     }
     const parsed = this.#options.topics.parseDevice(topic);

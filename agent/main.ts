@@ -144,8 +144,8 @@ export async function startAgent(options: AgentOptions, parts: AgentParts = {}):
     (logServer ??= import('./requests/logs.js').then(
       ({ LogRequestServer }) => new LogRequestServer({ device: options.name, runtime, log, send: (id, chunk) => link.publishResponse('logs', id, encode('LogChunk', chunk)) }),
     ));
-  link.on('request', (kind, id, payload) => {
-    if (kind === 'logs') void logRequests().then((server) => server.handle(id, payload));
+  link.on('request', (kind, payload) => {
+    if (kind === 'logs') void logRequests().then((server) => server.handle(payload));
   });
   // Nothing could reach the hub now: its end of every stream times out, and it asks again.
   link.on('disconnected', () => void logServer?.then((server) => server.stopAll()));

@@ -41,9 +41,14 @@ export const CHANNEL_DELIVERY: Record<DeviceChannel, { qos: 0 | 1; retain: boole
 
 /**
  * Request/response exchanges between the hub and one device, in zigbee2mqtt's bridge
- * request/response style: the hub asks on `req/{kind}/{id}`, the device answers on
- * `res/{kind}/{id}`, and the id ties the answers to their request. The device only ever
- * connects out, so this works behind NAT; neither side retains anything.
+ * request/response style: the hub asks on `req/{kind}` with the exchange's id in the message,
+ * the device answers on `res/{kind}/{id}`, and the id ties the answers to their request. The
+ * device only ever connects out, so this works behind NAT; neither side retains anything.
+ *
+ * A device subscribes to exact topics only: a broker such as aedes looks up its retained
+ * messages for every new subscription, and for a wildcard one it tests every retained message
+ * there is (the desired state and health document of every device), so 10,000 devices each
+ * subscribing to `req/#` cost it seconds at every reconnect of the fleet.
  */
 export const EXCHANGE_KINDS = ['logs'] as const;
 export type ExchangeKind = (typeof EXCHANGE_KINDS)[number];
@@ -57,12 +62,9 @@ export function exchangeIdProblem(id: string): string | undefined {
   return EXCHANGE_ID.test(id) ? undefined : 'must be 1 to 64 letters, digits, "-" or "_"';
 }
 
-export interface ExchangeTopic {
-  device: string;
-  direction: ExchangeDirection;
-  kind: ExchangeKind;
-  id: string;
-}
+export type ExchangeTopic =
+  | { device: string; direction: 'req'; kind: ExchangeKind }
+  | { device: string; direction: 'res'; kind: ExchangeKind; id: string };
 
 /**
  * Device names are DNS labels (as Kubernetes node names), so they are safe in a topic level:
@@ -104,9 +106,9 @@ export class Topics {
     return `${this.prefix}/d/${device}/#`;
   }
 
-  /** Where the hub asks a device: `{prefix}/d/{device}/req/{kind}/{id}`. */
-  deviceRequest(device: string, kind: ExchangeKind, id: string): string {
-    return `${this.prefix}/d/${device}/req/${kind}/${id}`;
+  /** Where the hub asks a device, the exchange's id in the message: `{prefix}/d/{device}/req/{kind}`. */
+  deviceRequest(device: string, kind: ExchangeKind): string {
+    return `${this.prefix}/d/${device}/req/${kind}`;
   }
 
   /** Where the device answers: `{prefix}/d/{device}/res/{kind}/{id}`. */
@@ -114,9 +116,9 @@ export class Topics {
     return `${this.prefix}/d/${device}/res/${kind}/${id}`;
   }
 
-  /** The agent's subscription for the requests made to it: `{prefix}/d/{device}/req/#`. */
-  deviceRequests(device: string): string {
-    return `${this.prefix}/d/${device}/req/#`;
+  /** The agent's subscriptions for the requests made to it: one exact topic a kind. */
+  deviceRequests(device: string): string[] {
+    return EXCHANGE_KINDS.map((kind) => this.deviceRequest(device, kind));
   }
 
   /** The hub's subscription for every device's answers of one kind: `{prefix}/d/+/res/{kind}/+`. */
@@ -129,12 +131,13 @@ export class Topics {
     const head = `${this.prefix}/d/`;
     if (!topic.startsWith(head)) return undefined;
     const rest = topic.slice(head.length).split('/');
-    if (rest.length !== 4) return undefined;
-    const [device, direction, kind, id] = rest as [string, string, string, string];
-    if (direction !== 'req' && direction !== 'res') return undefined;
-    if (!(EXCHANGE_KINDS as readonly string[]).includes(kind)) return undefined;
-    if (deviceNameProblem(device) !== undefined || exchangeIdProblem(id) !== undefined) return undefined;
-    return { device, direction, kind: kind as ExchangeKind, id };
+    const [device = '', direction, kind = '', id] = rest;
+    if (!(EXCHANGE_KINDS as readonly string[]).includes(kind) || deviceNameProblem(device) !== undefined) return undefined;
+    if (direction === 'req' && rest.length === 3) return { device, direction, kind: kind as ExchangeKind };
+    if (direction === 'res' && rest.length === 4 && id !== undefined && exchangeIdProblem(id) === undefined) {
+      return { device, direction, kind: kind as ExchangeKind, id };
+    }
+    return undefined;
   }
 
   /** The device and channel of a device topic, or undefined for anything else. */

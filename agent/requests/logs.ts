@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import { FlotillaError, isFlotillaError, type ErrorCode } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { decode, type LogChunkMessage, type LogRequestMessage } from '../../shared/proto/codec.js';
+import { exchangeIdProblem } from '../../shared/topics.js';
 import { LABEL_CONTAINER, LABEL_POD_UID, type ContainerRecord, type ContainerRuntime, type LogOptions } from '../runtime/runtime.js';
 import { ByteRate } from './byte-rate.js';
 
@@ -71,14 +72,19 @@ export class LogRequestServer {
     return this.#sessions.size;
   }
 
-  /** One message on `req/logs/{id}`. */
-  handle(id: string, payload: Uint8Array): void {
+  /** One message on `req/logs`; a message without a usable id has no one to answer, and is dropped. */
+  handle(payload: Uint8Array): void {
     let request: LogRequestMessage;
     try {
       request = decode('LogRequest', payload);
     } catch (error) {
-      this.#options.log.warn({ id, err: (error as Error).message }, 'unreadable log request');
-      this.#refuse(id, { code: 'BadRequest', message: `device ${this.#options.device} could not read the log request: ${(error as Error).message}` });
+      this.#options.log.warn({ err: (error as Error).message }, 'dropped an unreadable log request');
+      return;
+    }
+    const id = request.id;
+    const problem = exchangeIdProblem(id);
+    if (problem !== undefined) {
+      this.#options.log.warn({ id: id.slice(0, 70), why: problem }, 'dropped a log request with no usable id');
       return;
     }
     switch (request.action) {

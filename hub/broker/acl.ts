@@ -39,7 +39,7 @@ function exchangePublishDenial(topics: Topics, device: string | undefined, excha
     return exchange.direction === 'res' ? `only device ${exchange.device} may answer on ${topics.deviceResponse(exchange.device, exchange.kind, exchange.id)}` : undefined;
   }
   if (exchange.device !== device) return `device ${device} may only publish under ${topics.deviceTree(device)}`;
-  if (exchange.direction === 'req') return `device ${device} may not publish requests to itself; it answers on ${topics.deviceResponse(device, exchange.kind, exchange.id)}`;
+  if (exchange.direction === 'req') return `device ${device} may not publish requests to itself; it answers on ${topics.deviceResponse(device, exchange.kind, '{id}')}`;
   return undefined;
 }
 
@@ -47,8 +47,9 @@ function exchangePublishDenial(topics: Topics, device: string | undefined, excha
 export function subscribeDenial(topics: Topics, clientId: string, filter: string): string | undefined {
   const device = deviceOfClientId(clientId);
   if (device === undefined) return undefined;
-  if (filter === topics.device(device, 'desired') || filter === topics.deviceRequests(device)) return undefined;
-  return `device ${device} may only subscribe to ${topics.device(device, 'desired')} and ${topics.deviceRequests(device)}`;
+  const allowed = [topics.device(device, 'desired'), ...topics.deviceRequests(device)];
+  if (allowed.includes(filter)) return undefined;
+  return `device ${device} may only subscribe to ${allowed.join(' and ')}`;
 }
 
 /** Why a watcher may not publish: it never may. */

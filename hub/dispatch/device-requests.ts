@@ -186,7 +186,7 @@ export class DeviceRequests implements DeviceLogSource {
   }
 
   async #send(device: string, id: string, action: LogRequestMessage['action'], query: LogQuery): Promise<void> {
-    const request: Partial<LogRequestMessage> = { action, leaseSeconds: this.#leaseSeconds };
+    const request: Partial<LogRequestMessage> = { id, action, leaseSeconds: this.#leaseSeconds };
     if (action === 'start') {
       Object.assign(request, {
         namespace: query.namespace,
@@ -199,7 +199,7 @@ export class DeviceRequests implements DeviceLogSource {
         timestamps: query.timestamps,
       });
     }
-    await this.#publish(this.#topics.deviceRequest(device, 'logs', id), encode('LogRequest', request));
+    await this.#publish(this.#topics.deviceRequest(device, 'logs'), encode('LogRequest', request));
   }
 
   /** The error for a device that did not answer in time, with what the hub knows of it. */

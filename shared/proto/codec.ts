@@ -167,6 +167,8 @@ export interface LogRequestMessage {
   follow: boolean;
   timestamps: boolean;
   leaseSeconds: number;
+  /** The exchange: answers go to `res/logs/{id}`. */
+  id: string;
 }
 
 export interface LogChunkMessage {

@@ -81,7 +81,7 @@ t.test("with Debian's mosquitto clients: a device reads its own log requests; an
   const dir = t.testdir({ 'ca.crt': ca.certificatePem, 'cam-7.crt': cam7.cert, 'cam-7.key': cam7.key, 'cam-8.crt': cam8.cert, 'cam-8.key': cam8.key });
   const tls = ['-h', '127.0.0.1', '-p', String(broker.tlsPort), '--cafile', join(dir, 'ca.crt'), '-v'];
   const as = (device: string) => [...tls, '--cert', join(dir, `${device}.crt`), '--key', join(dir, `${device}.key`), '-i', agentClientId(device)];
-  const requests = topics.deviceRequests('cam-7');
+  const requests = topics.deviceRequest('cam-7', 'logs');
 
   const own = start('mosquitto_sub', [...as('cam-7'), '-t', requests, '-C', '1', '-W', '30']);
   const otherDevice = start('mosquitto_sub', [...as('cam-8'), '-t', requests, '-W', '30']);
@@ -91,15 +91,15 @@ t.test("with Debian's mosquitto clients: a device reads its own log requests; an
   });
 
   // Requests are not retained: ask again until cam-7's client, subscribed by then, has one.
-  const request = encode('LogRequest', { action: 'start', namespace: 'default', podName: 'camera-secret-feed', podUid: 'uid-7', container: 'main', tailLines: -1, leaseSeconds: 30 });
+  const request = encode('LogRequest', { id: 'req1', action: 'start', namespace: 'default', podName: 'camera-secret-feed', podUid: 'uid-7', container: 'main', tailLines: -1, leaseSeconds: 30 });
   let ownExit: number | null | undefined;
   void own.exited.then((code) => (ownExit = code));
   for (let attempt = 0; ownExit === undefined && attempt < 100; attempt++) {
-    await hub.publishAsync(topics.deviceRequest('cam-7', 'logs', 'req1'), Buffer.from(request), { qos: 1 });
+    await hub.publishAsync(topics.deviceRequest('cam-7', 'logs'), Buffer.from(request), { qos: 1 });
     await sleep(200);
   }
   t.equal(await own.exited, 0, 'cam-7 got its request');
-  t.match(own.output(), /flotilla\/v1\/d\/cam-7\/req\/logs\/req1 .*camera-secret-feed/s);
+  t.match(own.output(), /flotilla\/v1\/d\/cam-7\/req\/logs .*camera-secret-feed/s);
 
   t.not(await otherDevice.exited, 0, "cam-8's subscription to cam-7's requests ends its session");
   t.notMatch(otherDevice.output(), /camera-secret-feed/, "cam-8's certificate does not read cam-7's requests");

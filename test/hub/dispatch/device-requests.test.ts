@@ -64,8 +64,9 @@ async function setup(t: Test, options: Partial<DeviceRequestsOptions> = {}) {
     t.teardown(() => client.endAsync(true));
     const received: HandDevice['requests'] = [];
     client.on('message', (topic, payload) => {
-      const parsed = topics.parseExchange(topic);
-      if (parsed) received.push({ id: parsed.id, request: decode('LogRequest', payload) });
+      if (topics.parseExchange(topic)?.direction !== 'req') return;
+      const request = decode('LogRequest', payload);
+      received.push({ id: request.id, request });
     });
     await client.subscribeAsync(topics.deviceRequests(name), { qos: 1 });
     return {

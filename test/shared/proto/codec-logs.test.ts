@@ -3,6 +3,7 @@ import { decode, encode } from '../../../shared/proto/codec.js';
 
 t.test('a log request round-trips, a whole log asked for with tail -1', async (t) => {
   const request = {
+    id: 'a1b2',
     action: 'start' as const,
     namespace: 'plant-3',
     podName: 'cam',
