@@ -107,6 +107,10 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
+function podCount(count: number): string {
+  return `${count} pod${count === 1 ? '' : 's'}`;
+}
+
 function bySite(pods: readonly Pod[]): Record<string, number> {
   const counts: Record<string, number> = Object.fromEntries(SITES.map((site) => [site, 0]));
   for (const pod of pods) {
@@ -212,42 +216,47 @@ t.test('a DaemonSet on 120 devices rolls out wave by wave, never past a wave’s
   await apply(daemonSet(name, LEAVING_SITES, next, { rollingUpdate: { maxUnavailable: '25%' }, waves }));
   const appliedAt = Date.now();
 
-  /** By wave: the most pods of the new template seen while the status said that wave ran, and when it started. */
-  const seen = new Map<number, { mostUpdated: number; mostCounted: number; startedAt: number }>();
-  const overCap: string[] = [];
+  /** When each wave started, from the status (the hub's clock), and every pod of the new template with its creation time. */
+  const waveStarts = new Map<number, number>();
+  const created = new Map<string, number>();
+  const noteNewPods = (pods: readonly Pod[]) => {
+    for (const pod of pods) if (imageOf(pod) === next) created.set(pod.metadata.name, Date.parse(pod.metadata.creationTimestamp ?? ''));
+  };
+  const countedOverCap: string[] = [];
   let completedAt = 0;
   const done = await waitFor('the rollout Complete', async () => {
-    // Pods first, then the status: a wave only moves on, so the pods were read during this wave or an earlier, smaller one.
-    const pods = await view.pods();
     const daemon = await view.get();
+    noteNewPods(await view.pods());
     const rollout = daemon.status?.rollout;
     if (rollout?.revision !== 2) return false;
     if (rollout.phase === 'Complete') {
       completedAt = Date.now();
       return daemon;
     }
-    const updated = pods.filter((p) => imageOf(p) === next).length;
+    if (!waveStarts.has(rollout.wave)) waveStarts.set(rollout.wave, Date.parse(rollout.waveStartedAt ?? ''));
+    // One status is one pass: its count of updated pods and its wave go together.
+    const counted = daemon.status?.updatedNumberScheduled ?? 0;
     const size = sizes[rollout.wave - 1] ?? 0;
-    const wave = seen.get(rollout.wave) ?? { mostUpdated: 0, mostCounted: 0, startedAt: Date.parse(rollout.waveStartedAt ?? '') };
-    wave.mostUpdated = Math.max(wave.mostUpdated, updated);
-    wave.mostCounted = Math.max(wave.mostCounted, daemon.status?.updatedNumberScheduled ?? 0);
-    seen.set(rollout.wave, wave);
-    if (updated > size || (daemon.status?.updatedNumberScheduled ?? 0) > size) {
-      overCap.push(`wave ${rollout.wave} (size ${size}): ${updated} pods of the new template, status counts ${daemon.status?.updatedNumberScheduled}`);
-    }
+    if (counted > size) countedOverCap.push(`wave ${rollout.wave} (size ${size}) counted ${counted}`);
     return false;
   }, 90_000, 100);
+  noteNewPods(await view.pods());
 
-  t.same(overCap, [], 'no wave ever had more pods of the new template than its size');
-  t.same([...seen.keys()], [1, 2, 3, 4], 'every wave was seen in progress, in order');
-  for (const [wave, { mostUpdated }] of seen) {
+  t.same([...waveStarts.keys()], [1, 2, 3, 4], 'every wave was seen in progress, in order');
+  t.same(countedOverCap, [], "the status never counted more pods of the new template than its wave's size");
+  // The status is written after a pass has made its pods, so a poll can see a wave's pods under
+  // the previous wave's status; their creation times cannot mislead: a pass of wave k+1 starts
+  // it, and passes of one DaemonSet run one at a time, so every pod made before wave k+1
+  // started was made while wave k or an earlier one ran.
+  for (const wave of [1, 2, 3, 4]) {
+    const until = waveStarts.get(wave + 1) ?? Infinity;
+    const made = [...created.values()].filter((at) => at < until).length;
     // The last wave's size is every device, less those away.
-    const reached = wave === 4 ? devices.size - LEAVING : sizes[wave - 1];
-    t.ok(mostUpdated <= (reached ?? 0), `wave ${wave} held to ${reached} (at most ${mostUpdated} seen)`);
-    if (wave < 4) t.equal(mostUpdated, reached, `wave ${wave} filled its size before the next began`);
+    const size = wave === 4 ? devices.size - LEAVING : (sizes[wave - 1] ?? 0);
+    t.equal(made, size, wave === 4 ? `the last wave brought the ${size} online devices to the new template` : `${podCount(made)} of the new template made before wave ${wave + 1} started: wave ${wave}'s size, no more`);
   }
-  const starts = [...seen.values()].map((w) => w.startedAt);
-  const figures = [...seen.keys()].map((wave, i) => `wave ${wave} (${sizes[wave - 1]}) ${seconds((starts[i + 1] ?? completedAt) - (starts[i] ?? appliedAt))}`);
+  const starts = [1, 2, 3, 4].map((wave) => waveStarts.get(wave) ?? appliedAt);
+  const figures = starts.map((at, i) => `wave ${i + 1} (up to ${sizes[i]}) ${seconds((starts[i + 1] ?? completedAt) - at)}`);
   t.comment(`120-device DaemonSet, ${LEAVING} Offline: ${figures.join(', ')}; applied to Complete ${seconds(completedAt - appliedAt)}`);
 
   const rollout = done.status?.rollout;
@@ -261,9 +270,18 @@ t.test('a DaemonSet on 120 devices rolls out wave by wave, never past a wave’s
     pods.filter((p) => imageOf(p) === next).every((p) => isRunning(p) && !away.has(p.spec.nodeName ?? '')),
     'every pod of the new template is Running on a device that is online',
   );
-  const reasons = (await view.events()).map((e) => `${e.reason}: ${e.message}`);
+  // Events are written a moment after what they tell of.
+  const events = await waitFor('the RolloutComplete event', async () => {
+    const all = await view.events();
+    return all.some((e) => e.reason === 'RolloutComplete' && e.message.startsWith('revision 2 ')) && all;
+  }, 10_000, 250);
+  const reasons = events.map((e) => `${e.reason}: ${e.message}`);
   for (const wave of [1, 2, 3, 4]) t.ok(reasons.some((r) => r.startsWith(`WaveStarted: revision 2: wave ${wave} of 4 started`)), `a WaveStarted event for wave ${wave}`);
-  t.ok(reasons.some((r) => /^RolloutComplete: revision 2 rolled out: 114 of 120 pods available.*6 pods wait for Offline devices/.test(r)), 'a RolloutComplete event counting the devices away');
+  t.match(
+    events.find((e) => e.reason === 'RolloutComplete' && e.message.startsWith('revision 2 '))?.message,
+    new RegExp(`^revision 2 rolled out: ${devices.size - LEAVING} of ${devices.size} pods available; ${LEAVING} pods wait for Offline devices`),
+    'a RolloutComplete event counting the devices away',
+  );
 
   const returnedAt = performance.now();
   leaving = await startFleet(leavingOptions);
@@ -335,11 +353,14 @@ t.test('a bad image across 120 devices fails in its first wave, rolls back by it
   const badRevision = revisions.find((r) => r.metadata.name.startsWith(`${name}-`) && r.data.template.spec.containers[0]?.image === bad);
   t.ok(badRevision, 'the bad template is kept as a revision');
   const badHash = badRevision?.metadata.name.slice(name.length + 1) ?? 'none';
-  const events = await view.events();
+  const events = await waitFor('the RolledBack event', async () => {
+    const all = await view.events();
+    return all.some((e) => e.reason === 'RolledBack') && all;
+  }, 10_000, 250);
   const created = events
     .filter((e) => e.reason === 'SuccessfulCreate' && e.message.includes(`${name}-${badHash}-`))
     .reduce((n, e) => n + e.count * (Number(/^created (\d+) pods/.exec(e.message)?.[1] ?? 1)), 0);
-  t.ok(created >= 1 && created <= size, `the hub created ${created} pods of the bad image, within wave ${wave}'s ${size}`);
+  t.ok(created >= 1 && created <= size, `the hub's events count ${podCount(created)} of the bad image created, within wave ${wave}'s ${size}`);
   const reasons = events.map((e) => e.reason);
   t.ok(reasons.includes('RolloutFailed'), 'a RolloutFailed event');
   t.ok(reasons.includes('RolledBack'), 'a RolledBack event');
