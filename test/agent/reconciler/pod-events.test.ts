@@ -2,6 +2,9 @@
  * The events a device tells about its pods as they happen: what a person reads in
  * `flotilla describe pod` about a time the hub could not see.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { PodEvent } from '../../../agent/reconciler/pod-events.js';
 import { Reconciler } from '../../../agent/reconciler/reconciler.js';
@@ -98,6 +101,17 @@ interface Harness {
   reconciler: Reconciler;
 }
 
+/**
+ * State directories live under one root removed when every test is done: a test's own
+ * directory, removed as the test ends, could go while its reconciler still writes to it.
+ */
+const STATE_ROOT = mkdtempSync(join(tmpdir(), 'flotilla-pod-events-'));
+t.teardown(() => rmSync(STATE_ROOT, { recursive: true, force: true }));
+
+function newStateDir(): string {
+  return mkdtempSync(join(STATE_ROOT, 'state-'));
+}
+
 /** A reconciler telling events, on `stateDir` (a new one unless given: pass one to play an agent restart). */
 function agent(t: Test, options: { runtime?: TestRuntime; stateDir?: string; backoffMs?: number } = {}): Harness {
   const runtime = options.runtime ?? new TestRuntime();
@@ -106,7 +120,7 @@ function agent(t: Test, options: { runtime?: TestRuntime; stateDir?: string; bac
   const reconciler = new Reconciler({
     device: 'pi-1',
     runtime,
-    state: LocalState.open(options.stateDir ?? t.testdir()),
+    state: LocalState.open(options.stateDir ?? newStateDir()),
     backoff: { baseMs: options.backoffMs ?? 1_000, maxMs: 8_000 },
     resyncMs: 3_600_000,
     log: createLogger('pod-events-test', 'silent'),
@@ -161,7 +175,7 @@ t.test('a second crash in a row waits out its back-off: tells the back-off, then
 });
 
 t.test('an exit is told once, even by an agent started again on the same state', async (t) => {
-  const stateDir = t.testdir();
+  const stateDir = newStateDir();
   const runtime = new TestRuntime();
   const first = agent(t, { runtime, stateDir });
   await first.reconciler.start();
@@ -179,7 +193,7 @@ t.test('an exit is told once, even by an agent started again on the same state',
 });
 
 t.test('pods from local state whose containers are gone at start are restored, and told so once', async (t) => {
-  const stateDir = t.testdir();
+  const stateDir = newStateDir();
   const state = LocalState.open(stateDir);
   state.setDesired({ generation: 4, pods: [desiredPod('web'), desiredPod('db')] });
   state.flush();
@@ -201,7 +215,7 @@ t.test('pods from local state whose containers are gone at start are restored, a
 });
 
 t.test('containers running when the agent starts are adopted without a word or an engine call beyond the list', async (t) => {
-  const stateDir = t.testdir();
+  const stateDir = newStateDir();
   const state = LocalState.open(stateDir);
   const pods = [desiredPod('web'), desiredPod('db')];
   state.setDesired({ generation: 4, pods });

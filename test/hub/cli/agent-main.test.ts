@@ -18,7 +18,7 @@ t.test('flotilla-agent takes the same flags as flotilla agent, the join token an
   t.match(bundled.stdout, /^Usage: flotilla-agent \[options\]/);
   t.same(flags(bundled.stdout), flags(cli.stdout));
   for (const flag of ['--hub', '--token', '--ca-file', '--profile']) t.ok(flags(bundled.stdout).includes(flag), flag);
-  t.match(bundled.stdout, /--token <join token>\s+join the fleet with this token on first start\s+\(env\s+FLOTILLA_JOIN_TOKEN\)/);
+  t.match(bundled.stdout, /--token <join token>\s+join\s+the\s+fleet\s+with\s+this\s+token\s+on\s+first\s+start\s+\(env\s+FLOTILLA_JOIN_TOKEN\)/);
   t.match(bundled.stdout, /flotilla-agent --profile raspberry-pi-4 --token/, 'its examples name it');
 });
 

@@ -42,9 +42,16 @@ t.test('the agent command loads nothing of the hub beyond the CLI, and no fastif
   t.end();
 });
 
-t.test("the entry loads only commander, the error printer and the agent command's declaration before a command runs", (t) => {
+t.test('the entry loads only commander, the error printer and the declarations of the agent, logs and top commands before a command runs', (t) => {
   const { files, packages } = graph('hub/cli/flotilla.ts');
   t.same([...packages], ['commander']);
-  t.same([...files].map((file) => relative(repoRoot, file)).sort(), ['hub/cli/agent-command.ts', 'hub/cli/errors.ts', 'hub/cli/flotilla.ts', 'shared/errors.ts']);
+  t.same([...files].map((file) => relative(repoRoot, file)).sort(), [
+    'hub/cli/agent-command.ts',
+    'hub/cli/errors.ts',
+    'hub/cli/flotilla.ts',
+    'hub/cli/logs-command.ts',
+    'hub/cli/top-command.ts',
+    'shared/errors.ts',
+  ]);
   t.end();
 });
