@@ -262,7 +262,9 @@ t.test('a DaemonSet on 120 devices rolls out wave by wave, never past a wave’s
   const rollout = done.status?.rollout;
   t.equal(rollout?.pending, LEAVING, `the rollout reports the ${LEAVING} Offline devices as pending`);
   t.equal(rollout?.updated, devices.size - LEAVING, 'and updated every other device');
-  t.match(rollout?.message ?? '', new RegExp(`${LEAVING} pods wait for Offline devices and update when they return`), 'its message says what it waits for');
+  t.match(rollout?.message ?? '', new RegExp(`${LEAVING} pods wait for Offline devices \\((.+), (.+), (.+) and ${LEAVING - 3} more\\) and update when they return`), 'its message says what it waits for');
+  const named = /\((.+?) and \d+ more\)/.exec(rollout?.message ?? '')?.[1]?.split(', ') ?? [];
+  t.ok(named.length === 3 && named.every((name) => away.has(name)), `the devices it names are Offline ones: ${named.join(', ')}`);
   const pods = await view.pods();
   const stillOld = pods.filter((p) => imageOf(p) !== next);
   t.same(new Set(stillOld.map((p) => p.spec.nodeName)), away, 'the pods of the old template are those on the Offline devices');

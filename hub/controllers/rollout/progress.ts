@@ -103,21 +103,38 @@ interface Tally {
   pending: number;
   /** Of those, pods of the current revision. */
   pendingUpdated: number;
+  /** The first few devices they wait for, for messages. */
+  pendingDevices: string[];
   /** Pods of older revisions on devices that are not Offline. */
   oldOnline: number;
   /** The next time a pod's standing changes by the clock alone (epoch ms). */
   nextAt: number;
 }
 
+/** Names shown of the devices pods wait for; the count says how many more. */
+const PENDING_DEVICES_NAMED = 3;
+
+function waitsForDevice(t: Tally, pod: RolloutPod): void {
+  t.pending++;
+  if (pod.device !== undefined && t.pendingDevices.length < PENDING_DEVICES_NAMED && !t.pendingDevices.includes(pod.device)) t.pendingDevices.push(pod.device);
+}
+
+/** `: cam-1, cam-2, cam-3 and 3 more` for the devices pending pods wait for. */
+function pendingDeviceNames(t: Tally): string {
+  if (t.pendingDevices.length === 0) return '';
+  const more = t.pending - t.pendingDevices.length;
+  return ` (${t.pendingDevices.join(', ')}${more > 0 ? ` and ${more} more` : ''})`;
+}
+
 function tally(input: RolloutInput): Tally {
   const minReadyMs = (input.spec.minReadySeconds ?? 0) * 1000;
   const deadlineMs = (input.spec.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS) * 1000;
   const now = input.now;
-  const t: Tally = { updated: 0, ready: 0, available: 0, failed: 0, failures: [], pending: 0, pendingUpdated: 0, oldOnline: 0, nextAt: Infinity };
+  const t: Tally = { updated: 0, ready: 0, available: 0, failed: 0, failures: [], pending: 0, pendingUpdated: 0, pendingDevices: [], oldOnline: 0, nextAt: Infinity };
   for (const pod of input.pods) {
     const ready = pod.readySince !== undefined;
     if (!pod.updated) {
-      if (pod.offline && !ready) t.pending++;
+      if (pod.offline && !ready) waitsForDevice(t, pod);
       else t.oldOnline++;
       continue;
     }
@@ -125,7 +142,7 @@ function tally(input: RolloutInput): Tally {
     if (ready) t.ready++;
     // What runs on a device out of reach is unknown: it neither fails nor counts as available.
     if (pod.offline && !ready) {
-      t.pending++;
+      waitsForDevice(t, pod);
       t.pendingUpdated++;
       continue;
     }
@@ -204,8 +221,8 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
     t.pending === 0
       ? ''
       : t.pending === 1
-        ? '; 1 pod waits for an Offline device and updates when it returns'
-        : `; ${t.pending} pods wait for Offline devices and update when they return`;
+        ? `; 1 pod waits for an Offline device${pendingDeviceNames(t)} and updates when it returns`
+        : `; ${t.pending} pods wait for Offline devices${pendingDeviceNames(t)} and update when they return`;
   const requeue = (extraAt = Infinity): number | undefined => {
     const at = Math.min(t.nextAt, extraAt);
     return Number.isFinite(at) ? Math.max(0, at - now) : undefined;

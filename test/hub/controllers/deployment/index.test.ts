@@ -251,7 +251,7 @@ t.test('a pod on a device that went Offline is pending and the rollout completes
   await controller.reconcile('default/web');
   const status = await rollout(store);
   t.match(status, { phase: 'Complete', pending: 1, updated: 3, ready: 2 });
-  t.match(status?.message, /^rolled out; 1 pod waits for an Offline device and updates when it returns$/);
+  t.match(status?.message, /^rolled out; 1 pod waits for an Offline device \(cam-2\) and updates when it returns$/);
 });
 
 t.test('keeps revisionHistoryLimit old revisions and deletes them all with the Deployment', async (t) => {

@@ -191,7 +191,7 @@ t.test('pods waiting for Offline devices never hold the rollout up: it completes
   const waiting = pods(3, { updated: false, offline: true });
   const decision = decideRollout(input({ pods: [...ready(7), ...waiting] }));
   t.match(decision.status, { phase: 'Complete', pending: 3, updated: 7 });
-  t.match(decision.status.message, /3 pods wait for Offline devices and update when they return/);
+  t.match(decision.status.message, /3 pods wait for Offline devices \(.+\) and update when they return/, 'naming the devices they wait for');
   t.match(decision.events, [{ reason: 'RolloutComplete', message: /revision 2 rolled out: 7 of 10 pods available; 3 pods wait for Offline devices/ }]);
   const back = after(decision, { pods: ready(10) });
   t.match(back.status, { phase: 'Complete', pending: 0, updated: 10 });
