@@ -77,7 +77,7 @@ t.test('a bad setting in the file is a usage error naming each setting at fault,
       message = (error as Error).message;
       throw error;
     }
-  }, { exitCode: 2 });
+  }, { message: /^invalid settings in /, exitCode: 2 });
   const lines = message.split('\n');
   t.equal(lines[0], `invalid settings in ${dir}/hub.yaml:`);
   t.match(lines[1], /^ {2}broker: is not a section of the hub settings file, which has scheduler.*; other settings are flags \(flotilla hub --help\)$/);
