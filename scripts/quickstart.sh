@@ -233,7 +233,9 @@ printf '  %-62s %s\n' \
   "$cli get pods" "the pods and where they run" \
   "$cli describe device $device" "the device, its pods and events" \
   "podman ps --filter label=$LABEL_DEVICE=$device" "their containers" \
-  "podman logs -f <container>" "what a pod prints"
+  "$cli logs -f <pod>" "what a pod prints, fetched over MQTT" \
+  "$cli top pods" "what each pod uses" \
+  "$cli watch" "the fleet live, from the MQTT fleet topics"
 echo "  Fleet health, as any MQTT tool sees it (a read-only token):"
 echo "  mosquitto_sub -p $mqtts_port --cafile $ca_file -u watcher -P '$watcher_token' -v -t 'flotilla/v1/fleet/#'"
 echo "Logs: $(rel "$HUB_LOG"), $(rel "$AGENT_LOG"). Press Ctrl-C to stop everything."
