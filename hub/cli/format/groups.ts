@@ -3,8 +3,8 @@
  * value with how many devices it has, how healthy they are and how many pods they run. Devices
  * without the label are a group of their own, `<none>`.
  */
-import { stringify } from 'yaml';
 import type { Device, Pod } from '../../../shared/objects.js';
+import { documentText } from './output.js';
 import { NONE, renderTable } from './table.js';
 
 export interface DeviceGroup {
@@ -86,9 +86,8 @@ export function formatGroups(groups: readonly DeviceGroup[], format: GroupFormat
   const document = { apiVersion: 'v1', kind: 'List', items: groups.map((group) => ({ kind: 'DeviceGroup', ...group })) };
   switch (format) {
     case 'json':
-      return `${JSON.stringify(document, null, 2)}\n`;
     case 'yaml':
-      return stringify(document);
+      return documentText(document, format);
     case 'name':
       return groupSelectors(groups);
     case 'table':

@@ -37,6 +37,11 @@ export function table(kind: Kind, items: readonly AnyObject[], options: TableOpt
   }
 }
 
+/** A document as `-o json` or `-o yaml` prints it. */
+export function documentText(document: unknown, format: 'json' | 'yaml'): string {
+  return format === 'json' ? `${JSON.stringify(document, null, 2)}\n` : stringify(document);
+}
+
 /** A list in kubectl's shape for json and yaml, so it can be applied again. */
 export function listDocument(items: readonly AnyObject[], resourceVersion?: string): Record<string, unknown> {
   const list: Record<string, unknown> = { apiVersion: 'v1', kind: 'List', items };
@@ -57,9 +62,8 @@ export function formatObjects(
   const document = options.single === true && items.length === 1 ? items[0] : listDocument(items, options.resourceVersion);
   switch (format) {
     case 'json':
-      return `${JSON.stringify(document, null, 2)}\n`;
     case 'yaml':
-      return stringify(document);
+      return documentText(document, format);
     case 'name':
       return items.map((item) => `${resourceName(item.kind, item.metadata.name)}\n`).join('');
     case 'wide':
